@@ -1,0 +1,79 @@
+/// 8-wide transcendental functions for the elementwise kernels. libm's `expf` is a call per
+/// element and never vectorises; these are polynomial approximations (Cephes' `expf` reduction,
+/// Abramowitz–Stegun 7.1.26 for erf) accurate to a few ULP (erf: 1.5e-7 absolute), written with
+/// operations that lower to plain SSE/AVX (no rounding instructions, no calls).
+public typealias Vec8 = SIMD8<Float>
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> Vec8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
+}
+
+@inline(__always)
+func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
+}
+
+/// Loads `n < 8` floats into the low lanes (rest `fill`), for loop tails.
+@inline(__always)
+func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> Vec8 {
+    var v = Vec8(repeating: fill)
+    for i in 0..<n { v[i] = p[i] }
+    return v
+}
+
+@inline(__always)
+func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    for i in 0..<n { p[i] = v[i] }
+}
+
+/// e^x. Inputs are clamped to [-87.3, 88.7] (results for x < -87.3 are ~1e-38 rather than
+/// denormals; callers that need exact zeros mask them out).
+@inline(__always)
+public func vexp(_ x: Vec8) -> Vec8 {
+    let x = pointwiseMin(pointwiseMax(x, Vec8(repeating: -87.3)), Vec8(repeating: 88.7))
+    // n = round(x / ln 2) via the 1.5·2^23 trick (exact for |n| < 2^22, no roundps needed).
+    let magic = Vec8(repeating: 12582912)
+    let n = (x * 1.44269504088896341 + magic) - magic
+    var r = x - n * 0.693359375
+    r = r + n * 2.12194440e-4
+    var p = Vec8(repeating: 1.9875691500e-4)
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    let y = p * (r * r) + r + 1
+    let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n, rounding: .towardZero)) &+ 127) &<< 23
+    return y * unsafeBitCast(bits, to: Vec8.self)
+}
+
+@inline(__always)
+public func vtanh(_ x: Vec8) -> Vec8 {
+    // tanh x = 1 − 2/(e^{2x} + 1): saturates cleanly to ±1 at both ends.
+    1 - 2 / (vexp(2 * x) + 1)
+}
+
+@inline(__always)
+public func vsigmoid(_ x: Vec8) -> Vec8 {
+    1 / (1 + vexp(-x))
+}
+
+@inline(__always)
+public func verf(_ x: Vec8) -> Vec8 {
+    let a = pointwiseMin(abs(x), Vec8(repeating: 10))
+    let t = 1 / (1 + 0.3275911 * a)
+    var p = Vec8(repeating: 1.061405429)
+    p = p * t - 1.453152027
+    p = p * t + 1.421413741
+    p = p * t - 0.284496736
+    p = p * t + 0.254829592
+    let y = 1 - p * t * vexp(-a * a)
+    return Vec8(repeating: 1).replacing(with: -1, where: x .< 0) * y
+}
+
+@inline(__always)
+func abs(_ v: Vec8) -> Vec8 { pointwiseMax(v, -v) }
+
+/// Scalar versions through the same code path, so scalar tails match vector lanes exactly.
+@inline(__always) public func fexp(_ x: Float) -> Float { vexp(Vec8(repeating: x))[0] }

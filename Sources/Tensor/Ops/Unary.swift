@@ -1,0 +1,138 @@
+import Foundation
+
+/// Elementwise unary ops and activations. Each kernel is 8 lanes wide; `derivative` gets the
+/// input, the saved output and the incoming gradient, and returns the input gradient.
+protocol UnaryKernel {
+    static var name: String { get }
+    static func value(_ x: Vec8) -> Vec8
+    static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8
+}
+
+enum ExpOp: UnaryKernel {
+    static let name = "exp"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { vexp(x) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * y }
+}
+enum SqrtOp: UnaryKernel {
+    static let name = "sqrt"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { x.squareRoot() }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * 0.5 / y }
+}
+enum RsqrtOp: UnaryKernel {
+    static let name = "rsqrt"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { 1 / x.squareRoot() }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * -0.5 * y * y * y }
+}
+enum TanhOp: UnaryKernel {
+    static let name = "tanh"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { vtanh(x) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * (1 - y * y) }
+}
+enum ReluOp: UnaryKernel {
+    static let name = "relu"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { pointwiseMax(x, .zero) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { Vec8.zero.replacing(with: g, where: x .> 0) }
+}
+enum SiluOp: UnaryKernel {
+    static let name = "silu"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { x * vsigmoid(x) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 {
+        let s = vsigmoid(x)
+        return g * s * (1 + x * (1 - s))
+    }
+}
+/// GELU, tanh approximation (GPT-2's): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+enum GeluTanhOp: UnaryKernel {
+    static let name = "gelu_tanh"
+    static let c: Float = 0.7978845608028654  // √(2/π)
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 {
+        0.5 * x * (1 + vtanh(c * (x + 0.044715 * x * x * x)))
+    }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 {
+        let x2: Vec8 = x * x
+        let inner: Vec8 = c * x * (1 + 0.044715 * x2)
+        let t: Vec8 = vtanh(inner)
+        let dInner: Vec8 = c * (1 + 3 * 0.044715 * x2)
+        let left: Vec8 = 0.5 * (1 + t)
+        let right: Vec8 = 0.5 * x * (1 - t * t) * dInner
+        return g * (left + right)
+    }
+}
+/// GELU, exact: xΦ(x) = ½x(1 + erf(x/√2)).
+enum GeluExactOp: UnaryKernel {
+    static let name = "gelu"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { 0.5 * x * (1 + verf(x * 0.7071067811865476)) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 {
+        let cdf = 0.5 * (1 + verf(x * 0.7071067811865476))
+        let pdf = 0.3989422804014327 * vexp(-0.5 * x * x)
+        return g * (cdf + x * pdf)
+    }
+}
+
+@inline(__always)
+func mapKernel<K: UnaryKernel>(_: K.Type, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    parallelFor(n / 8, grain: 1 << 12) { r in
+        for c in r { store8(K.value(load8(x + 8 * c)), y + 8 * c) }
+    }
+    let tail = n % 8, base = n - tail
+    if tail > 0 { storePartial(K.value(loadPartial(x + base, tail, fill: 1)), y + base, tail) }
+}
+
+/// dx (+)= K'(x, y)·g over `n` elements.
+@inline(__always)
+func derivativeKernel<K: UnaryKernel>(
+    _: K.Type, x: UnsafePointer<Float>, y: UnsafePointer<Float>, g: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>, accumulate: Bool, _ n: Int
+) {
+    parallelFor(n / 8, grain: 1 << 12) { r in
+        if accumulate {
+            for c in r { let o = 8 * c; store8(load8(dx + o) + K.derivative(x: load8(x + o), y: load8(y + o), g: load8(g + o)), dx + o) }
+        } else {
+            for c in r { let o = 8 * c; store8(K.derivative(x: load8(x + o), y: load8(y + o), g: load8(g + o)), dx + o) }
+        }
+    }
+    let tail = n % 8, base = n - tail
+    if tail > 0 {
+        let d = K.derivative(x: loadPartial(x + base, tail, fill: 1), y: loadPartial(y + base, tail, fill: 1),
+                             g: loadPartial(g + base, tail))
+        let prev = accumulate ? loadPartial(dx + base, tail) : .zero
+        storePartial(prev + d, dx + base, tail)
+    }
+}
+
+extension Tensor {
+    func unary<K: UnaryKernel>(_ k: K.Type) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        mapKernel(k, data, out.data, count)
+        return out.recording(K.name, [self]) { out, g in
+            let (dx, acc) = self.gradBuffer(zeroed: false)
+            derivativeKernel(k, x: self.data, y: out.data, g: g.data, dx: dx, accumulate: acc, self.count)
+        }
+    }
+
+    public func exp() -> Tensor { unary(ExpOp.self) }
+    public func sqrt() -> Tensor { unary(SqrtOp.self) }
+    public func rsqrt() -> Tensor { unary(RsqrtOp.self) }
+    public func tanh() -> Tensor { unary(TanhOp.self) }
+    public func relu() -> Tensor { unary(ReluOp.self) }
+    public func silu() -> Tensor { unary(SiluOp.self) }
+    /// GELU; `approximate: true` is the tanh form GPT-2 uses, false the exact erf form.
+    public func gelu(approximate: Bool = true) -> Tensor {
+        approximate ? unary(GeluTanhOp.self) : unary(GeluExactOp.self)
+    }
+    public func sigmoid() -> Tensor { (-self).exp().affine(scale: 1, shift: 1).reciprocal() }
+    public func reciprocal() -> Tensor { 1 / self }
+
+    /// Natural logarithm (libm per element: not used on hot paths).
+    public func log() -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let x = data, y = out.data
+        parallelFor(count, grain: 1 << 14) { r in for i in r { y[i] = Foundation.log(x[i]) } }
+        return out.recording("log", [self]) { _, g in
+            let (dx, acc) = self.gradBuffer(zeroed: true)
+            _ = acc
+            let gp = g.data, xp = self.data
+            for i in 0..<self.count { dx[i] += gp[i] / xp[i] }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import COpenBLAS
+import Foundation
+
+/// The process's one thread budget, shared by OpenBLAS and our own parallel loops so the two never
+/// oversubscribe the cores. Set it once at start-up (`--threads`, `WINDTUNNEL_THREADS`, default =
+/// cores). Work is split into the same fixed chunks for a given count, so results are identical
+/// run to run at a fixed thread count.
+public enum Threads {
+    nonisolated(unsafe) private static var current = 0
+
+    /// The active budget (≥ 1). Configures itself from the environment on first use.
+    public static var count: Int {
+        if current == 0 { configure(nil) }
+        return current
+    }
+
+    /// Sets the budget: an explicit value, else `WINDTUNNEL_THREADS`, else the number of cores.
+    public static func configure(_ requested: Int?) {
+        let env = ProcessInfo.processInfo.environment["WINDTUNNEL_THREADS"].flatMap { Int($0) }
+        let n = max(1, requested ?? env ?? ProcessInfo.processInfo.activeProcessorCount)
+        current = n
+        openblas_set_num_threads(Int32(n))
+    }
+
+    /// Runs `body` with OpenBLAS pinned to one thread: for loops that themselves run BLAS calls on
+    /// several of our threads (per-head attention), so the two levels never multiply.
+    @inline(__always)
+    static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        let n = count
+        if n == 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(n)) }
+        return try body()
+    }
+}
+
+/// Splits `0..<n` into at most `Threads.count` contiguous chunks of at least `grain` items and runs
+/// `body` on each, in parallel when there is more than one chunk. Chunk bounds depend only on `n`,
+/// `grain` and the thread count, so per-chunk partial results combine deterministically.
+@inline(__always)
+public func parallelFor(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    parallelChunks(n, grain: grain) { _, r in body(r) }
+}
+
+/// `parallelFor` that also passes the chunk's index (0..<chunkCount), for per-chunk scratch and
+/// partial sums that are then combined in chunk order.
+@inline(__always)
+public func parallelChunks(_ n: Int, grain: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    let chunks = chunkCount(n, grain: grain)
+    if chunks <= 1 {
+        if n > 0 { body(0, 0..<n) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let task = UncheckedSendable(body)  // chunks write disjoint ranges; callers guarantee it
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            task.value(c, chunkRange(c, of: chunks, n: n))
+        }
+    }
+}
+
+/// The number of chunks `parallelFor` uses for `n` items: callers size per-chunk scratch with it.
+@inline(__always)
+public func chunkCount(_ n: Int, grain: Int) -> Int {
+    min(Threads.count, max(1, n / max(grain, 1)))
+}
+
+@inline(__always)
+public func chunkRange(_ c: Int, of chunks: Int, n: Int) -> Range<Int> {
+    let base = n / chunks, extra = n % chunks
+    let start = c * base + min(c, extra)
+    return start..<(start + base + (c < extra ? 1 : 0))
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Tensor
+
+/// `windtunnel`: the one CLI. Each verb is a thin subcommand in its own file; the work lives in
+/// the library modules (see README "Where things live").
+@main
+struct WindTunnel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "windtunnel",
+        abstract: "Language-model scaling experiments on a CPU workstation.",
+        subcommands: [BenchCommand.self]
+    )
+}
+
+/// Options every compute-heavy subcommand shares.
+struct RuntimeOptions: ParsableArguments {
+    @Option(help: "Threads for BLAS and our kernels (default: WINDTUNNEL_THREADS or all cores).")
+    var threads: Int?
+
+    func apply() throws {
+        if let threads, threads < 1 { throw CLIError("--threads must be ≥ 1, got \(threads)") }
+        Threads.configure(threads)
+    }
+}
+
+/// A user error: printed as one line on stderr (details may follow), exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
