@@ -18,38 +18,33 @@ final class GradNode {
 }
 
 public enum Autograd {
-    nonisolated(unsafe) static var gradEnabled = true
-    nonisolated(unsafe) static var tapeLength = 0
-
-    public static var isEnabled: Bool { gradEnabled }
+    /// Whether ops on this thread record gradients (false inside `Tensor.noGrad`).
+    public static var isEnabled: Bool { ThreadContext.current.gradEnabled }
 }
 
 extension Tensor {
     /// Runs `body` without recording gradients (evaluation, optimizer updates).
     public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
-        let saved = Autograd.gradEnabled
-        Autograd.gradEnabled = false
-        defer { Autograd.gradEnabled = saved }
+        let context = ThreadContext.current
+        let saved = context.gradEnabled
+        context.gradEnabled = false
+        defer { context.gradEnabled = saved }
         return try body()
     }
 
     /// Whether an op on these inputs must record a backward step.
     @inline(__always)
-    static func needsGrad(_ inputs: Tensor...) -> Bool {
-        Autograd.gradEnabled && inputs.contains { $0.requiresGrad }
-    }
-
-    @inline(__always)
     static func needsGrad(_ inputs: [Tensor]) -> Bool {
-        Autograd.gradEnabled && inputs.contains { $0.requiresGrad }
+        inputs.contains { $0.requiresGrad } && ThreadContext.current.gradEnabled
     }
 
     /// Records the op that produced `self` when any input requires a gradient.
     @discardableResult
     func recording(_ op: String, _ inputs: [Tensor], _ backward: @escaping (Tensor, Tensor) -> Void) -> Tensor {
         guard Tensor.needsGrad(inputs) else { return self }
-        Autograd.tapeLength += 1
-        node = GradNode(op: op, tapePosition: Autograd.tapeLength, inputs: inputs, backward: backward)
+        let context = ThreadContext.current
+        context.tapeLength += 1
+        node = GradNode(op: op, tapePosition: context.tapeLength, inputs: inputs, backward: backward)
         requiresGrad = true
         return self
     }

@@ -8,14 +8,18 @@ public final class Storage: @unchecked Sendable {
     public let count: Int
     /// Set when the memory belongs to an arena; the arena is kept alive and never freed here.
     private let arena: Arena?
+    /// The pool the memory returns to (nil for arena windows).
+    private let pool: BufferPool?
     private let pooledCapacity: Int
 
-    /// Fresh pooled memory, contents undefined.
+    /// Fresh pooled memory from the thread's current pool, contents undefined.
     init(uninitializedCount count: Int) {
-        let capacity = BufferPool.shared.sizeClass(for: count)
-        self.pointer = BufferPool.shared.acquire(capacity: capacity)
+        let pool = BufferPool.current
+        let capacity = BufferPool.sizeClass(for: count)
+        self.pointer = pool.acquire(capacity: capacity)
         self.count = count
         self.arena = nil
+        self.pool = pool
         self.pooledCapacity = capacity
     }
 
@@ -25,11 +29,12 @@ public final class Storage: @unchecked Sendable {
         self.pointer = arena.pointer + offset
         self.count = count
         self.arena = arena
+        self.pool = nil
         self.pooledCapacity = 0
     }
 
     deinit {
-        if arena == nil { BufferPool.shared.release(pointer, capacity: pooledCapacity) }
+        pool?.release(pointer, capacity: pooledCapacity)
     }
 
     func copy() -> Storage {
@@ -68,7 +73,21 @@ func alignedAllocate(_ count: Int) -> UnsafeMutablePointer<Float> {
 /// the first step. Size classes are m·2^e with m ∈ {4,5,6,7} (≤ 25% waste), which bounds the
 /// number of classes when shapes vary (MoE expert batches).
 public final class BufferPool: @unchecked Sendable {
+    /// The process-wide pool, used unless a thread installs its own with `using(_:)`.
     public static let shared = BufferPool()
+
+    /// The pool new tensors on this thread draw from.
+    public static var current: BufferPool { ThreadContext.current.pool ?? shared }
+
+    /// Runs `body` with new tensors on this thread drawing from `pool` (isolated accounting for
+    /// an experiment or a test). Buffers always return to the pool they came from.
+    public static func using<R>(_ pool: BufferPool, _ body: () throws -> R) rethrows -> R {
+        let context = ThreadContext.current
+        let saved = context.pool
+        context.pool = pool
+        defer { context.pool = saved }
+        return try body()
+    }
 
     public struct Statistics: Equatable, Sendable {
         /// Calls that had to go to malloc.
@@ -85,14 +104,19 @@ public final class BufferPool: @unchecked Sendable {
     private var stats = Statistics()
     private var lock = pthread_mutex_t()
 
-    private init() { pthread_mutex_init(&lock, nil) }
+    public init() { pthread_mutex_init(&lock, nil) }
+
+    deinit {
+        trim()
+        pthread_mutex_destroy(&lock)
+    }
 
     public var statistics: Statistics {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         return stats
     }
 
-    func sizeClass(for count: Int) -> Int {
+    static func sizeClass(for count: Int) -> Int {
         if count <= 64 { return 64 }
         let e = Int.bitWidth - (count - 1).leadingZeroBitCount - 3  // 2^(e+2) < count ≤ 2^(e+3)
         let unit = 1 << e

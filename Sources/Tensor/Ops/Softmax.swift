@@ -100,6 +100,7 @@ public func crossEntropy(logits: Tensor, targets: Indices, ignoreIndex: Int32? =
     let out = Tensor(valid == 0 ? Float.nan : Float(total / Double(valid)))
     return out.recording("cross_entropy", [logits]) { _, g in
         let (dx, acc) = logits.gradBuffer(zeroed: false)
+        let l = lse.data  // captures lse: the saved statistics live as long as this closure
         let scaleFactor = g.data[0] / Float(Swift.max(valid, 1))
         targets.values.withUnsafeBufferPointer { tp in
             parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(v, 1))) { r in

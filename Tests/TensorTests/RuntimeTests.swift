@@ -1,0 +1,61 @@
+import Testing
+import Tensor
+
+@Suite struct RuntimeTests {
+    /// A small MLP step: the shapes repeat, so after the first step every buffer comes from the
+    /// pool's cache and the pool stops calling malloc.
+    @Test func steadyStateStepsDoNotAllocate() {
+        let pool = BufferPool()
+        BufferPool.using(pool) {
+            let w1 = randn([32, 16], seed: 80), w2 = randn([8, 32], seed: 81)
+            w1.requiresGrad = true; w2.requiresGrad = true
+            let x = randn([64, 16], seed: 82)
+            let targets = Indices(shape: [64], values: (0..<64).map { Int32($0 % 8) })
+            func step() {
+                let h = x.linear(weight: w1, bias: nil).gelu()
+                let loss = crossEntropy(logits: h.linear(weight: w2, bias: nil).layerNorm(weight: .ones([8]), bias: nil), targets: targets)
+                loss.backward()
+                w1.grad = nil; w2.grad = nil
+            }
+            step(); step()
+            let warm = pool.statistics
+            for _ in 0..<5 { step() }
+            let after = pool.statistics
+            #expect(after.systemAllocations == warm.systemAllocations)
+            #expect(after.bytesReserved == warm.bytesReserved)
+            #expect(after.reuses > warm.reuses)
+        }
+        #expect(pool.statistics.bytesInUse == 0)
+    }
+
+    /// Our own kernels split work into fixed chunks and combine partial sums in chunk order, so
+    /// they are bit-identical run to run. (BLAS results depend on OpenBLAS's thread count, which
+    /// tests running side by side in one process share; the end-to-end check that two training
+    /// runs with the same thread count match bit for bit runs `windtunnel train` processes.)
+    @Test func ownKernelsAreIdenticalRunToRun() {
+        func run() -> [Float] {
+            let x = randn([512, 96], seed: 83, std: 2), w = randn([96], seed: 84), b = randn([96], seed: 85)
+            w.requiresGrad = true; b.requiresGrad = true; x.requiresGrad = true
+            let y = x.layerNorm(weight: w, bias: b).gelu().softmax()
+            let e = embedding(y, Indices(shape: [300], values: (0..<300).map { Int32($0 * 7 % 512) }))
+            crossEntropy(logits: e, targets: Indices(shape: [300], values: (0..<300).map { Int32($0 % 96) })).backward()
+            return y.scalars + x.grad!.scalars + w.grad!.scalars + b.grad!.scalars
+        }
+        let a = run(), b = run()
+        let firstDifference = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "first difference at \(firstDifference?.offset ?? -1) of \(a.count)")
+    }
+
+    @Test func threadBudgetIsAtLeastOne() {
+        #expect(Threads.count >= 1)
+    }
+
+    @Test func copyOnWriteProtectsSharedStorage() {
+        let a = Tensor(shape: [3], scalars: [1, 2, 3])
+        let view = a.reshaped([1, 3])
+        view.makeUnique()
+        view.data[0] = 42
+        #expect(a.scalars == [1, 2, 3])
+        #expect(view.scalars == [42, 2, 3])
+    }
+}
