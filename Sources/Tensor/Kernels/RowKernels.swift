@@ -4,8 +4,8 @@
 func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = Vec8(repeating: -.infinity)
     var i = 0
-    while i + 8 <= n { m = pointwiseMax(m, load8(x + i)); i += 8 }
-    var r = m.max()
+    while i + 8 <= n { m = vmax(m, load8(x + i)); i += 8 }
+    var r = horizontalMax(m)
     while i < n { r = Swift.max(r, x[i]); i += 1 }
     return r
 }

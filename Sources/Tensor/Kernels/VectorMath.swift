@@ -2,7 +2,22 @@
 /// element and never vectorises; these are polynomial approximations (Cephes' `expf` reduction,
 /// Abramowitz–Stegun 7.1.26 for erf) accurate to a few ULP (erf: 1.5e-7 absolute), written with
 /// operations that lower to plain SSE/AVX (no rounding instructions, no calls).
+///
+/// Only use SIMD operations checked to inline in release builds: arithmetic, comparisons with
+/// `replacing(with:where:)`, `sum()`. The standard library's `pointwiseMin/Max`, `max()` and
+/// float→int conversions compile to generic out-of-line calls (20× slower); `vmin`, `vmax`,
+/// `horizontalMax` and the exponent bit trick below replace them.
 public typealias Vec8 = SIMD8<Float>
+
+@inline(__always) func vmax(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: a .< b) }
+@inline(__always) func vmin(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: b .< a) }
+
+@inline(__always)
+func horizontalMax(_ v: Vec8) -> Float {
+    var m = v[0]
+    for i in 1..<8 where v[i] > m { m = v[i] }
+    return m
+}
 
 @inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> Vec8 {
@@ -31,10 +46,12 @@ func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
 /// denormals; callers that need exact zeros mask them out).
 @inline(__always)
 public func vexp(_ x: Vec8) -> Vec8 {
-    let x = pointwiseMin(pointwiseMax(x, Vec8(repeating: -87.3)), Vec8(repeating: 88.7))
-    // n = round(x / ln 2) via the 1.5·2^23 trick (exact for |n| < 2^22, no roundps needed).
+    let x = vmin(vmax(x, Vec8(repeating: -87.3)), Vec8(repeating: 88.7))
+    // n = round(x / ln 2) via the 1.5·2^23 trick: t's low mantissa bits then hold n itself, so
+    // the integer needs no conversion instruction (exact for |n| < 2^22).
     let magic = Vec8(repeating: 12582912)
-    let n = (x * 1.44269504088896341 + magic) - magic
+    let t = x * 1.44269504088896341 + magic
+    let n = t - magic
     var r = x - n * 0.693359375
     r = r + n * 2.12194440e-4
     var p = Vec8(repeating: 1.9875691500e-4)
@@ -44,8 +61,9 @@ public func vexp(_ x: Vec8) -> Vec8 {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let y = p * (r * r) + r + 1
-    let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n, rounding: .towardZero)) &+ 127) &<< 23
-    return y * unsafeBitCast(bits, to: Vec8.self)
+    let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000  // bits of 1.5·2^23
+    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec8.self)   // 2^n
+    return y * scale
 }
 
 @inline(__always)
@@ -61,7 +79,7 @@ public func vsigmoid(_ x: Vec8) -> Vec8 {
 
 @inline(__always)
 public func verf(_ x: Vec8) -> Vec8 {
-    let a = pointwiseMin(abs(x), Vec8(repeating: 10))
+    let a = vmin(vabs(x), Vec8(repeating: 10))
     let t = 1 / (1 + 0.3275911 * a)
     var p = Vec8(repeating: 1.061405429)
     p = p * t - 1.453152027
@@ -73,7 +91,7 @@ public func verf(_ x: Vec8) -> Vec8 {
 }
 
 @inline(__always)
-func abs(_ v: Vec8) -> Vec8 { pointwiseMax(v, -v) }
+func vabs(_ v: Vec8) -> Vec8 { v.replacing(with: -v, where: v .< 0) }
 
 /// Scalar versions through the same code path, so scalar tails match vector lanes exactly.
 @inline(__always) public func fexp(_ x: Float) -> Float { vexp(Vec8(repeating: x))[0] }

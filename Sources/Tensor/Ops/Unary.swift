@@ -30,7 +30,7 @@ enum TanhOp: UnaryKernel {
 }
 enum ReluOp: UnaryKernel {
     static let name = "relu"
-    @inline(__always) static func value(_ x: Vec8) -> Vec8 { pointwiseMax(x, .zero) }
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { vmax(x, .zero) }
     @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { Vec8.zero.replacing(with: g, where: x .> 0) }
 }
 enum SiluOp: UnaryKernel {
