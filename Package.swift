@@ -46,6 +46,8 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
     ]
 )

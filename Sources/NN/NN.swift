@@ -1,1 +1,73 @@
-// placeholder
+/// # NN
+///
+/// Neural-network building blocks on `Tensor`: modules with hierarchical, PyTorch-style parameter
+/// names (`blocks.0.attn.qkv.weight`), the layers of a GPT (linear, embedding, norms, causal
+/// attention, GELU/SwiGLU MLPs, mixture-of-experts), the GPT itself, GPT-2 initialisation,
+/// parameter and FLOP accounting, the parameter arena and AdamW.
+import Tensor
+
+/// A node of the model tree. Parameters and children are listed explicitly (no reflection), in
+/// a fixed order that defines state-dict names and arena layout.
+public protocol Module: AnyObject {
+    /// This module's own parameters, by local name ("weight", "bias").
+    var parameters: [(String, Tensor)] { get }
+    /// Child modules, by local name ("attn", "0").
+    var children: [(String, any Module)] { get }
+    /// Non-trainable state that belongs in checkpoints (PyTorch's buffers).
+    var buffers: [(String, Tensor)] { get }
+    /// What a parameter is, for optimizer groups (weight decay).
+    var parameterKind: ParameterKind { get }
+}
+
+/// Weight-decay groups: by default only `.weight` (matmul weights) decays.
+public enum ParameterKind: String, Codable, Sendable, CaseIterable {
+    case weight, bias, norm, embedding
+}
+
+public struct NamedParameter {
+    public let name: String
+    public let tensor: Tensor
+    public let kind: ParameterKind
+}
+
+extension Module {
+    public var parameters: [(String, Tensor)] { [] }
+    public var children: [(String, any Module)] { [] }
+    public var buffers: [(String, Tensor)] { [] }
+    public var parameterKind: ParameterKind { .weight }
+
+    /// Every parameter under this module with its dotted name, depth first, in declaration order.
+    /// A tensor reachable under two names (tied embeddings) is listed once, under the first.
+    public func namedParameters() -> [NamedParameter] {
+        var out: [NamedParameter] = []
+        var seen = Set<ObjectIdentifier>()
+        func visit(_ m: any Module, _ prefix: String) {
+            for (n, t) in m.parameters where seen.insert(ObjectIdentifier(t)).inserted {
+                let kind: ParameterKind = n.hasSuffix("bias") && m.parameterKind == .weight ? .bias : m.parameterKind
+                out.append(NamedParameter(name: prefix + n, tensor: t, kind: kind))
+            }
+            for (n, c) in m.children { visit(c, prefix + n + ".") }
+        }
+        visit(self, "")
+        return out
+    }
+
+    /// Every buffer under this module with its dotted name.
+    public func namedBuffers() -> [(name: String, tensor: Tensor)] {
+        var out: [(name: String, tensor: Tensor)] = []
+        func visit(_ m: any Module, _ prefix: String) {
+            for (n, t) in m.buffers { out.append((prefix + n, t)) }
+            for (n, c) in m.children { visit(c, prefix + n + ".") }
+        }
+        visit(self, "")
+        return out
+    }
+
+    public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.tensor.count } }
+}
+
+/// A parameter: a tensor that requires a gradient.
+public func parameter(_ t: Tensor) -> Tensor {
+    t.requiresGrad = true
+    return t
+}

@@ -12,7 +12,7 @@
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let count: Int
-    public private(set) var storage: Storage
+    public internal(set) var storage: Storage
     /// Leaves with `requiresGrad` collect gradients in `.grad`; op results inherit it from inputs.
     public var requiresGrad: Bool
     /// Accumulated gradient (same shape). For parameters it is a persistent view into a gradient

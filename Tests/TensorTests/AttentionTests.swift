@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tensor
+import TestSupport
 
 /// softmax(QKᵀ·scale + causal mask)·V computed with unfused ops: the reference the fused kernel
 /// must match.

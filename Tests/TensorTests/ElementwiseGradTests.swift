@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 @Suite struct ElementwiseGradTests {
     @Test func addSubMulDivSameShape() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tensor
+import TestSupport
 
 @Suite struct FusedOpGradTests {
     @Test func softmaxAndLogSoftmax() {
@@ -77,5 +78,52 @@ import Tensor
             #expect(abs(row.map { $0 * $0 }.reduce(0, +) / 12 - 1) < 1e-5)
         }
         gradCheck([x, randn([12], seed: 52)]) { $0[0].rmsNorm(weight: $0[1]) }
+    }
+}
+
+@Suite struct RotarySwigluTests {
+    @Test func rotaryPreservesNormsAndPassesGradients() {
+        let (b, t, h, dh) = (2, 9, 2, 6)
+        let table = RotaryTable(tokens: 16, headDim: dh)
+        let qkv = randn([b, t, 3 * h * dh], seed: 90)
+        let r = rotaryEmbedding(qkv: qkv, heads: h, table: table)
+        // A rotation keeps each (i, i + Dh/2) pair's length; position 0 is unrotated; v untouched.
+        for row in 0..<(b * t) {
+            for head in 0..<(2 * h) {
+                for i in 0..<(dh / 2) {
+                    let base = row * 3 * h * dh + head * dh
+                    let x0 = qkv.data[base + i], x1 = qkv.data[base + i + dh / 2]
+                    let y0 = r.data[base + i], y1 = r.data[base + i + dh / 2]
+                    #expect(abs((x0 * x0 + x1 * x1) - (y0 * y0 + y1 * y1)) < 1e-4)
+                    if row % t == 0 { #expect(x0 == y0 && x1 == y1) }
+                }
+            }
+            let v = row * 3 * h * dh + 2 * h * dh
+            #expect(Array(qkv.scalars[v..<(v + h * dh)]) == Array(r.scalars[v..<(v + h * dh)]))
+        }
+        gradCheck([qkv]) { rotaryEmbedding(qkv: $0[0], heads: h, table: table) }
+    }
+
+    @Test func rotaryScoresDependOnRelativePositionOnly() {
+        // ⟨R(m)q, R(n)k⟩ depends on m − n: shift both positions by the same amount.
+        let dh = 8
+        let table = RotaryTable(tokens: 32, headDim: dh)
+        let q = randn([dh], seed: 91), k = randn([dh], seed: 92)
+        func score(_ m: Int, _ n: Int) -> Float {
+            var rows = [Float](repeating: 0, count: 32 * 3 * dh)
+            for i in 0..<dh { rows[m * 3 * dh + i] = q.data[i]; rows[n * 3 * dh + dh + i] = k.data[i] }
+            let r = rotaryEmbedding(qkv: Tensor(shape: [1, 32, 3 * dh], scalars: rows), heads: 1, table: table)
+            return (0..<dh).map { r.data[m * 3 * dh + $0] * r.data[n * 3 * dh + dh + $0] }.reduce(0, +)
+        }
+        #expect(abs(score(7, 3) - score(20, 16)) < 1e-4)
+    }
+
+    @Test func swigluValueAndGradient() {
+        let x = randn([3, 10], seed: 93, std: 2)
+        let y = x.swiglu()
+        let a = x.narrowed(axis: 1, start: 0, length: 5), b = x.narrowed(axis: 1, start: 5, length: 5)
+        expectClose(y.scalars, (a.silu() * b).scalars, tol: 1e-5)
+        gradCheck([x]) { $0[0].swiglu() }
+        gradCheck([randn([2, 2, 22], seed: 94)]) { $0[0].swiglu() }
     }
 }

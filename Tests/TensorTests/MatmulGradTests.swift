@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// Naive reference product of op(a)·op(b) for 2-D operands.
 func naiveMatmul(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> [Float] {

@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 @Suite struct ReduceLayoutGradTests {
     @Test(arguments: [0, 1, -1])

@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 @Suite struct RuntimeTests {
     /// A small MLP step: the shapes repeat, so after the first step every buffer comes from the

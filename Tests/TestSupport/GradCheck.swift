@@ -1,10 +1,11 @@
+/// Test helpers shared by the test targets: finite-difference gradient checks and seeded inputs.
 import Testing
 import Tensor
 
 /// Central-difference gradient check. The scalar probe is ⟨f(x), w⟩ for a fixed random
 /// cotangent w, accumulated in Double so Float rounding in the sum does not swamp the difference.
 /// Every element of every input is perturbed unless `maxElements` caps it (then a fixed stride).
-func gradCheck(
+public func gradCheck(
     _ inputs: [Tensor], step h: Float = 5e-3, atol: Double = 2e-3, rtol: Double = 2e-2,
     maxElements: Int = 400, sourceLocation: SourceLocation = #_sourceLocation,
     _ f: ([Tensor]) -> Tensor
@@ -42,24 +43,24 @@ func gradCheck(
     }
 }
 
-func randn(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
+public func randn(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
     var rng = RandomState(seed: seed)
     return Tensor.randn(shape, std: std, rng: &rng)
 }
 
-func uniform(_ shape: [Int], seed: UInt64, _ low: Float, _ high: Float) -> Tensor {
+public func uniform(_ shape: [Int], seed: UInt64, _ low: Float, _ high: Float) -> Tensor {
     var rng = RandomState(seed: seed)
     return Tensor.uniform(shape, low: low, high: high, rng: &rng)
 }
 
 /// Values pushed away from zero by at least `gap` (for relu and other kinks).
-func awayFromZero(_ shape: [Int], seed: UInt64, gap: Float = 0.05) -> Tensor {
+public func awayFromZero(_ shape: [Int], seed: UInt64, gap: Float = 0.05) -> Tensor {
     let t = randn(shape, seed: seed)
     for i in 0..<t.count { let v = t.data[i]; t.data[i] = v >= 0 ? v + gap : v - gap }
     return t
 }
 
-func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectClose(_ a: [Float], _ b: [Float], tol: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(a.count == b.count, "length \(a.count) vs \(b.count)", sourceLocation: sourceLocation)
     for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) > tol * max(1, abs(y)) {
         Issue.record("element \(i): \(x) vs \(y)", sourceLocation: sourceLocation)

@@ -1,0 +1,56 @@
+import Foundation
+import Tensor
+
+/// AdamW (Loshchilov & Hutter 2019) with PyTorch's semantics: decoupled weight decay
+/// p ← p·(1 − lr·λ), then the bias-corrected Adam step. One loop over the parameter arena per
+/// decay group.
+public final class AdamW {
+    public struct Hyperparameters: Equatable, Sendable {
+        public var beta1: Float = 0.9
+        public var beta2: Float = 0.95
+        public var eps: Float = 1e-8
+        public var weightDecay: Float = 0.1
+        /// Parameter kinds that decay (default: matmul weights only, not norms, biases, embeddings).
+        public var decay: Set<ParameterKind> = [.weight]
+
+        public init() {}
+    }
+
+    public let parameters: ParameterArena
+    public let hyper: Hyperparameters
+    /// First and second moments, laid out like the parameter arena.
+    public let m: Arena
+    public let v: Arena
+    /// Completed steps (bias correction uses step + 1).
+    public var step = 0
+
+    public init(_ parameters: ParameterArena, _ hyper: Hyperparameters) {
+        self.parameters = parameters
+        self.hyper = hyper
+        m = Arena(count: parameters.count)
+        v = Arena(count: parameters.count)
+    }
+
+    public func update(lr: Float) {
+        step += 1
+        let b1 = hyper.beta1, b2 = hyper.beta2, eps = hyper.eps
+        let c1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
+        let c2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))
+        let stepSize = lr / c1, invSqrtC2 = 1 / c2.squareRoot()
+        let p = parameters.values.pointer, g = parameters.grads.pointer, mp = m.pointer, vp = v.pointer
+        for e in parameters.entries {
+            let decay: Float = hyper.decay.contains(e.kind) ? 1 - lr * hyper.weightDecay : 1
+            let base = e.offset
+            parallelFor(e.count, grain: 1 << 15) { r in
+                for j in r {
+                    let i = base + j
+                    let gi = g[i]
+                    let mi = b1 * mp[i] + (1 - b1) * gi
+                    let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                    mp[i] = mi; vp[i] = vi
+                    p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
+                }
+            }
+        }
+    }
+}

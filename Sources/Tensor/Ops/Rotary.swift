@@ -1,0 +1,109 @@
+import Foundation
+
+/// Rotary position embedding (RoPE, Su et al. 2021) in the "rotate half" layout of GPT-NeoX and
+/// LLaMA: within each head, element i pairs with i + Dh/2 and the pair is rotated by
+/// position·base^(−2i/Dh). Applied to the q and k blocks of a fused qkv tensor; v passes through.
+public struct RotaryTable: Sendable {
+    public let tokens: Int, halfDim: Int
+    let cos: [Float], sin: [Float]
+
+    public init(tokens: Int, headDim: Int, base: Float = 10_000) {
+        precondition(headDim % 2 == 0, "RoPE needs an even head dimension, got \(headDim)")
+        self.tokens = tokens
+        halfDim = headDim / 2
+        var c = [Float](repeating: 0, count: tokens * halfDim), s = c
+        for t in 0..<tokens {
+            for i in 0..<halfDim {
+                let angle = Double(t) * pow(Double(base), -2 * Double(i) / Double(headDim))
+                c[t * halfDim + i] = Float(Foundation.cos(angle))
+                s[t * halfDim + i] = Float(Foundation.sin(angle))
+            }
+        }
+        cos = c; sin = s
+    }
+}
+
+/// Rotates the q and k blocks of `qkv` [B, T, 3C] (heads of width 2·table.halfDim).
+public func rotaryEmbedding(qkv: Tensor, heads: Int, table: RotaryTable) -> Tensor {
+    guard qkv.rank == 3, qkv.shape[2] % 3 == 0, qkv.shape[2] / 3 == heads * 2 * table.halfDim,
+          qkv.shape[1] <= table.tokens else {
+        fatalError("rotaryEmbedding: qkv \(qkv.shape) does not match \(heads) heads of width \(2 * table.halfDim) and \(table.tokens) positions")
+    }
+    let (b, t, c3) = (qkv.shape[0], qkv.shape[1], qkv.shape[2])
+    let c = c3 / 3, half = table.halfDim
+    /// dst = R(±angle)·src on the q and k blocks; v copied (forward) or passed (backward).
+    func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, inverse: Bool, accumulate: Bool) {
+        table.cos.withUnsafeBufferPointer { cosp in
+            table.sin.withUnsafeBufferPointer { sinp in
+                parallelFor(b * t, grain: 16) { rows in
+                    for row in rows {
+                        let pos = row % t
+                        let cr = cosp.baseAddress! + pos * half, sr = sinp.baseAddress! + pos * half
+                        let s = src + row * c3, d = dst + row * c3
+                        for h in 0..<(2 * heads) {  // q heads then k heads
+                            let x = s + h * 2 * half, y = d + h * 2 * half
+                            for i in 0..<half {
+                                let sn = inverse ? -sr[i] : sr[i]
+                                let a = x[i] * cr[i] - x[i + half] * sn
+                                let bb = x[i + half] * cr[i] + x[i] * sn
+                                if accumulate { y[i] += a; y[i + half] += bb } else { y[i] = a; y[i + half] = bb }
+                            }
+                        }
+                        let v = s + 2 * c, dv = d + 2 * c
+                        if accumulate { for i in 0..<c { dv[i] += v[i] } } else { dv.update(from: v, count: c) }
+                    }
+                }
+            }
+        }
+    }
+    let out = Tensor(uninitialized: qkv.shape)
+    rotate(qkv.data, out.data, inverse: false, accumulate: false)
+    return out.recording("rotary_embedding", [qkv]) { _, g in
+        let (dx, acc) = qkv.gradBuffer(zeroed: false)
+        rotate(g.data, dx, inverse: true, accumulate: acc)
+    }
+}
+
+extension Tensor {
+    /// SwiGLU over the last axis: [..., 2H] → [..., H], silu(first half) ⊙ second half
+    /// (Shazeer 2020; the gate and up projections come from one fused linear layer).
+    public func swiglu() -> Tensor {
+        guard let w2 = shape.last, w2 % 2 == 0 else { fatalError("swiglu: last dimension of \(shape) must be even") }
+        let h = w2 / 2, rows = count / Swift.max(w2, 1)
+        let out = Tensor(uninitialized: Array(shape.dropLast()) + [h])
+        let x = data, o = out.data
+        parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(h, 1))) { r in
+            for row in r {
+                let a = x + row * w2, bb = a + h, y = o + row * h
+                var i = 0
+                while i + 8 <= h { let av = load8(a + i); store8(av * vsigmoid(av) * load8(bb + i), y + i); i += 8 }
+                while i < h { let s = 1 / (1 + fexp(-a[i])); y[i] = a[i] * s * bb[i]; i += 1 }
+            }
+        }
+        return out.recording("swiglu", [self]) { _, g in
+            let (dx, acc) = self.gradBuffer(zeroed: false)
+            let gp = g.data
+            parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(h, 1))) { r in
+                for row in r {
+                    let a = x + row * w2, bb = a + h, gr = gp + row * h
+                    let da = dx + row * w2, db = da + h
+                    for i in 0..<h {
+                        let s = 1 / (1 + fexp(-a[i]))
+                        let silu = a[i] * s
+                        let dSilu = s * (1 + a[i] * (1 - s))
+                        let ga = gr[i] * bb[i] * dSilu, gb = gr[i] * silu
+                        if acc { da[i] += ga; db[i] += gb } else { da[i] = ga; db[i] = gb }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves this tensor's values into `arena` at `offset` and makes the arena its storage
+    /// (llm.c's parameter arena: one buffer for all parameters, or all gradients).
+    public func moveIntoArena(_ arena: Arena, offset: Int) {
+        let window = Storage(arena: arena, offset: offset, count: count)
+        window.pointer.update(from: data, count: count)
+        storage = window
+    }
+}
