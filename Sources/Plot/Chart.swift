@@ -91,7 +91,9 @@ public struct Figure: Sendable {
             ("xmlns", "http://www.w3.org/2000/svg"), ("width", w), ("height", h), ("viewBox", "0 0 \(w) \(h)"),
             ("font-family", "sans-serif"), ("font-size", "12"),
         ])
-        if let title { svg.text(title, tag: "title") }
+        if let documentTitle = title ?? (panels.count == 1 ? panels[0].title : nil) {
+            svg.text(documentTitle, tag: "title")
+        }
         svg.leaf("rect", [("x", "0"), ("y", "0"), ("width", w), ("height", h), ("fill", "#ffffff")])
         if let title {
             svg.text(title, [

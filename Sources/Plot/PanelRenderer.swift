@@ -59,18 +59,21 @@ struct PanelRenderer {
         var layout = makeLayout(xDomain: xDomain, yDomain: yDomain, rightExtra: 0)
         var geometry = PixelGeometry(prepared: prepared, layout: layout, svg: svg)
         var legendOrigin: Point?
+        var outside = false
         if let legend {
             switch legend.placement {
-            case .hidden:
-                break
+            case .hidden: break
             case .inside(let corner):
                 legendOrigin = legend.origin(in: layout.plot, corner: corner)
+                outside = legendOrigin == nil  // too big for the plot: beside it instead
             case .auto:
                 legendOrigin = legend.freeCorner(in: layout.plot, avoiding: geometry)
-                if legendOrigin == nil { fallthrough }
+                outside = legendOrigin == nil
             case .outside:
-                let available = size.height - layout.plot.y - 8
-                let box = legend.boxSize(maxHeight: available)
+                outside = true
+            }
+            if outside {
+                let box = legend.boxSize(maxHeight: size.height - layout.plot.y - 8)
                 layout = makeLayout(xDomain: xDomain, yDomain: yDomain, rightExtra: box.width + 14)
                 geometry = PixelGeometry(prepared: prepared, layout: layout, svg: svg)
                 legendOrigin = Point(layout.plot.maxX + 14, layout.plot.y)
@@ -245,15 +248,26 @@ struct PanelRenderer {
         yTicks = thinLabels(yTicks, mapping: yMapProvisional) { _ in Font.tick + 3 }
         let yLabelWidth = yTicks.compactMap(\.label).map { TextMetrics.width($0, fontSize: Font.tick) }.max() ?? 0
         let left = 10 + (chart.y.label.isEmpty ? 0 : Font.label + 10) + yLabelWidth + 4 + Self.tickLength
-        let right = 20 + rightExtra
-        let plotWidth = max(40, size.width - left - right)
-        let plot = Rect(x: left, y: top, width: plotWidth, height: plotHeight)
-        let xMap = AxisMapping(scale: chart.x.scale, domain: xDomain, start: plot.x, end: plot.maxX)
-        let yMap = AxisMapping(scale: chart.y.scale, domain: yDomain, start: plot.maxY, end: plot.y)
-        var xTicks = Ticks.make(
-            scale: chart.x.scale, domain: xDomain, targetCount: max(3, min(10, Int(plotWidth / 85))), format: chart.x.format)
-        xTicks = thinLabels(xTicks, mapping: xMap) { TextMetrics.width($0, fontSize: Font.tick) + 8 }
-        return Layout(plot: plot, xMap: xMap, yMap: yMap, xTicks: xTicks, yTicks: yTicks)
+        var right = 20 + rightExtra
+        while true {
+            let plotWidth = max(40, size.width - left - right)
+            let plot = Rect(x: left, y: top, width: plotWidth, height: plotHeight)
+            let xMap = AxisMapping(scale: chart.x.scale, domain: xDomain, start: plot.x, end: plot.maxX)
+            let yMap = AxisMapping(scale: chart.y.scale, domain: yDomain, start: plot.maxY, end: plot.y)
+            var xTicks = Ticks.make(
+                scale: chart.x.scale, domain: xDomain, targetCount: max(3, min(10, Int(plotWidth / 85))), format: chart.x.format)
+            xTicks = thinLabels(xTicks, mapping: xMap) { TextMetrics.width($0, fontSize: Font.tick) + 8 }
+            // A long label on the last tick may stick out of the panel: widen the margin once.
+            if rightExtra == 0, right == 20, let last = xTicks.last(where: { $0.label != nil }),
+               let p = xMap.pixel(last.value) {
+                let overflow = p + TextMetrics.width(last.label!, fontSize: Font.tick) / 2 - (size.width - 4)
+                if overflow > 0 {
+                    right += overflow
+                    continue
+                }
+            }
+            return Layout(plot: plot, xMap: xMap, yMap: yMap, xTicks: xTicks, yTicks: yTicks)
+        }
     }
 
     /// Keeps every k-th label, for the smallest k at which no two kept labels overlap
@@ -276,275 +290,5 @@ struct PanelRenderer {
             }
         }
         return ticks
-    }
-
-    // MARK: - Axes and grid
-
-    private func drawGrid(_ layout: Layout, svg: SVGWriter) {
-        let plot = layout.plot
-        svg.open("g", [("class", "grid"), ("fill", "none")])
-        for (ticks, isX) in [(layout.xTicks, true), (layout.yTicks, false)] {
-            for tick in ticks {
-                let map = isX ? layout.xMap : layout.yMap
-                guard let p = map.pixel(tick.value) else { continue }
-                let color = tick.isMajor ? "#e3e3e3" : "#f2f2f2"
-                if isX {
-                    svg.leaf("line", [
-                        ("x1", svg.num(p)), ("y1", svg.num(plot.y)), ("x2", svg.num(p)), ("y2", svg.num(plot.maxY)),
-                        ("stroke", color), ("stroke-width", "1"),
-                    ])
-                } else {
-                    svg.leaf("line", [
-                        ("x1", svg.num(plot.x)), ("y1", svg.num(p)), ("x2", svg.num(plot.maxX)), ("y2", svg.num(p)),
-                        ("stroke", color), ("stroke-width", "1"),
-                    ])
-                }
-            }
-        }
-        svg.close("g")
-    }
-
-    private func drawAxes(_ layout: Layout, svg: SVGWriter) {
-        let plot = layout.plot
-        let scaleName: (Scale) -> String = { $0 == .log10 ? "log10" : "linear" }
-
-        svg.open("g", [("class", "axis x-axis"), ("data-scale", scaleName(chart.x.scale)), ("stroke", "#333333")])
-        for tick in layout.xTicks {
-            guard let p = layout.xMap.pixel(tick.value) else { continue }
-            let length = tick.isMajor ? Self.tickLength : Self.minorTickLength
-            svg.leaf("line", [
-                ("class", tick.isMajor ? "tick major" : "tick minor"), ("data-value", "\(tick.value)"),
-                ("x1", svg.num(p)), ("y1", svg.num(plot.maxY)), ("x2", svg.num(p)), ("y2", svg.num(plot.maxY + length)),
-            ])
-            if let label = tick.label {
-                svg.text(label, [
-                    ("class", "tick-label"), ("x", svg.num(p)), ("y", svg.num(plot.maxY + Self.tickLength + 3 + Font.tick * 0.85)),
-                    ("text-anchor", "middle"), ("stroke", "none"), ("fill", "#222222"),
-                ])
-            }
-        }
-        if !chart.x.label.isEmpty {
-            svg.text(chart.x.label, [
-                ("class", "axis-label"), ("x", svg.num(plot.x + plot.width / 2)),
-                ("y", svg.num(plot.maxY + Self.tickLength + 4 + Font.tick + 8 + Font.label * 0.8)),
-                ("text-anchor", "middle"), ("font-size", svg.num(Font.label)), ("stroke", "none"), ("fill", "#111111"),
-            ])
-        }
-        svg.close("g")
-
-        svg.open("g", [("class", "axis y-axis"), ("data-scale", scaleName(chart.y.scale)), ("stroke", "#333333")])
-        for tick in layout.yTicks {
-            guard let p = layout.yMap.pixel(tick.value) else { continue }
-            let length = tick.isMajor ? Self.tickLength : Self.minorTickLength
-            svg.leaf("line", [
-                ("class", tick.isMajor ? "tick major" : "tick minor"), ("data-value", "\(tick.value)"),
-                ("x1", svg.num(plot.x - length)), ("y1", svg.num(p)), ("x2", svg.num(plot.x)), ("y2", svg.num(p)),
-            ])
-            if let label = tick.label {
-                svg.text(label, [
-                    ("class", "tick-label"), ("x", svg.num(plot.x - Self.tickLength - 4)), ("y", svg.num(p + Font.tick * 0.35)),
-                    ("text-anchor", "end"), ("stroke", "none"), ("fill", "#222222"),
-                ])
-            }
-        }
-        if !chart.y.label.isEmpty {
-            let x = 10 + Font.label * 0.8, y = plot.y + plot.height / 2
-            svg.text(chart.y.label, [
-                ("class", "axis-label"), ("x", svg.num(x)), ("y", svg.num(y)),
-                ("transform", "rotate(-90 \(svg.num(x)) \(svg.num(y)))"),
-                ("text-anchor", "middle"), ("font-size", svg.num(Font.label)), ("stroke", "none"), ("fill", "#111111"),
-            ])
-        }
-        svg.close("g")
-    }
-
-    // MARK: - Series
-
-    private func drawSeries(_ item: PixelGeometry.Item, svg: SVGWriter) {
-        let p = item.prepared
-        let s = p.series
-        let color = p.color.hexString
-        var attributes: [(String, String)] = [
-            ("class", "series"), ("data-series", s.name), ("data-kind", s.content.kind),
-            ("data-points", "\(item.pointCount)"),
-        ]
-        switch s.content {
-        case .band:
-            attributes += [("fill", color), ("fill-opacity", svg.num(s.opacity)), ("stroke", "none")]
-            svg.open("g", attributes)
-            if item.polylines.count == 2, item.polylines[0].count >= 2, item.polylines[1].count >= 2 {
-                let outline = item.polylines[0] + item.polylines[1].reversed()
-                svg.leaf("path", [("d", svg.pathData([outline], closed: true))])
-            }
-            svg.close("g")
-        case .line, .horizontalLine, .identityLine:
-            attributes += [
-                ("fill", "none"), ("stroke", color), ("stroke-width", svg.num(s.lineWidth)),
-                ("stroke-linejoin", "round"), ("stroke-linecap", "round"),
-            ]
-            if let dashes = p.dash.dashArray(lineWidth: s.lineWidth) { attributes.append(("stroke-dasharray", dashes)) }
-            svg.open("g", attributes)
-            let lines = item.polylines.filter { $0.count >= 2 }
-            if !lines.isEmpty { svg.leaf("path", [("d", svg.pathData(lines))]) }
-            // A one-point line is still data: show it as a dot rather than nothing.
-            for single in item.polylines where single.count == 1 {
-                svg.leaf("circle", [("cx", svg.num(single[0].x)), ("cy", svg.num(single[0].y)), ("r", svg.num(s.lineWidth + 1)), ("fill", color), ("stroke", "none")])
-            }
-            svg.close("g")
-        case .scatter:
-            attributes += [("fill", color), ("stroke", "#ffffff"), ("stroke-width", "0.8")]
-            svg.open("g", attributes)
-            let radius = s.markerRadius ?? 3.6
-            for c in item.points {
-                let (tag, shape) = MarkerShape.element(p.marker, at: c, radius: radius, svg: svg)
-                svg.leaf(tag, shape)
-            }
-            svg.close("g")
-        case .highlight:
-            attributes += [("fill", color), ("stroke", "#111111"), ("stroke-width", "1.5")]
-            svg.open("g", attributes)
-            let radius = s.markerRadius ?? 6.5
-            for c in item.points {
-                let (tag, shape) = MarkerShape.element(p.marker, at: c, radius: radius, svg: svg)
-                svg.leaf(tag, shape)
-            }
-            svg.close("g")
-        }
-    }
-
-    // MARK: - Legend entries
-
-    private func legendEntries(_ prepared: [Prepared]) -> [LegendEntry] {
-        if let explicit = chart.legendEntries { return explicit }
-        return prepared.filter(\.series.showsInLegend).map { p in
-            let label = p.series.name
-            switch p.series.content {
-            case .line, .horizontalLine, .identityLine:
-                return LegendEntry(label: label, color: p.color, line: p.dash)
-            case .scatter:
-                return LegendEntry(label: label, color: p.color, marker: p.marker)
-            case .highlight:
-                return LegendEntry(label: label, color: p.color, marker: p.marker, highlighted: true)
-            case .band:
-                return LegendEntry(label: label, color: p.color, band: true)
-            }
-        }
-    }
-}
-
-/// Every series mapped to pixels once: used both to draw and to find a legend corner free of data.
-struct PixelGeometry {
-    struct Item {
-        let prepared: PanelRenderer.Prepared
-        /// 0 bands, 1 reference lines, 2 lines (clipped to the plot); 3 scatter, 4 highlights.
-        let layer: Int
-        var polylines: [[Point]] = []
-        var points: [Point] = []
-        /// Data points drawn (before pixel-level decimation of long lines).
-        var pointCount: Int {
-            switch prepared.series.content {
-            case .line: return prepared.polylines.reduce(0) { $0 + $1.count }
-            default: return polylines.reduce(0) { $0 + $1.count } + points.count
-            }
-        }
-    }
-
-    private(set) var items: [Item] = []
-
-    init(prepared: [PanelRenderer.Prepared], layout: PanelRenderer.Layout, svg: SVGWriter) {
-        let xMap = layout.xMap, yMap = layout.yMap
-        func pixel(_ p: Point) -> Point? {
-            guard let x = xMap.pixel(p.x), let y = yMap.pixel(p.y) else { return nil }
-            return Point(x, y)
-        }
-        var unordered: [Item] = []
-        for p in prepared {
-            switch p.series.content {
-            case .band:
-                var item = Item(prepared: p, layer: 0)
-                item.polylines = p.polylines.map { $0.compactMap(pixel) }
-                unordered.append(item)
-            case .horizontalLine(let y):
-                var item = Item(prepared: p, layer: 1)
-                if let py = yMap.pixel(y), yMap.contains(y) {
-                    item.polylines = [[Point(layout.plot.x, py), Point(layout.plot.maxX, py)]]
-                }
-                unordered.append(item)
-            case .identityLine:
-                var item = Item(prepared: p, layer: 1)
-                item.polylines = [Self.identity(xMap: xMap, yMap: yMap).compactMap(pixel)]
-                unordered.append(item)
-            case .line:
-                var item = Item(prepared: p, layer: 2)
-                item.polylines = p.polylines.map { Self.decimate($0.compactMap(pixel)) }
-                unordered.append(item)
-            case .scatter, .highlight:
-                var isHighlight = false
-                if case .highlight = p.series.content { isHighlight = true }
-                var item = Item(prepared: p, layer: isHighlight ? 4 : 3)
-                item.points = p.points.filter { xMap.contains($0.x) && yMap.contains($0.y) }.compactMap(pixel)
-                unordered.append(item)
-            }
-        }
-        // Stable sort by layer keeps the caller's order within a layer.
-        items = unordered.enumerated().sorted { ($0.element.layer, $0.offset) < ($1.element.layer, $1.offset) }.map(\.element)
-    }
-
-    /// Long training curves have many points per pixel column: keep each column's first, lowest,
-    /// highest and last point (in order), which draws the same picture with far fewer points.
-    static func decimate(_ line: [Point]) -> [Point] {
-        guard line.count > 2000 else { return line }
-        var out: [Point] = []
-        out.reserveCapacity(4096)
-        var start = 0
-        while start < line.count {
-            let column = line[start].x.rounded(.down)
-            var end = start + 1
-            var lowest = start, highest = start
-            while end < line.count && line[end].x.rounded(.down) == column {
-                if line[end].y < line[lowest].y { lowest = end }
-                if line[end].y > line[highest].y { highest = end }
-                end += 1
-            }
-            var keep = [start, lowest, highest, end - 1]
-            keep.sort()
-            var previous = -1
-            for i in keep where i != previous {
-                out.append(line[i])
-                previous = i
-            }
-            start = end
-        }
-        return out
-    }
-
-    /// y = x over the part of the plot where both axes overlap; sampled when the scales differ
-    /// (then it is a curve on screen).
-    private static func identity(xMap: AxisMapping, yMap: AxisMapping) -> [Point] {
-        let lo = max(xMap.domain.lowerBound, yMap.domain.lowerBound)
-        let hi = min(xMap.domain.upperBound, yMap.domain.upperBound)
-        guard lo < hi else { return [] }
-        if xMap.scale == yMap.scale { return [Point(lo, lo), Point(hi, hi)] }
-        let n = 96
-        let t0 = xMap.scale.transform(lo), t1 = xMap.scale.transform(hi)
-        return (0...n).map { i in
-            let v = xMap.scale.inverse(t0 + (t1 - t0) * Double(i) / Double(n))
-            return Point(v, v)
-        }
-    }
-
-    /// How much drawn data a legend box at `rect` would cover.
-    func overlap(_ rect: Rect) -> Int {
-        var count = 0
-        for item in items {
-            let pad = item.layer >= 3 ? (item.prepared.series.markerRadius ?? (item.layer == 4 ? 8 : 4)) : 1
-            let r = rect.insetBy(-pad)
-            for p in item.points where r.contains(p) { count += 1 }
-            for line in item.polylines {
-                for (a, b) in zip(line, line.dropFirst()) where r.intersects(a, b) { count += 1 }
-                if line.count == 1, r.contains(line[0]) { count += 1 }
-            }
-        }
-        return count
     }
 }

@@ -103,6 +103,7 @@ struct BuilderTests {
         }
         let figure = try Charts.fitDiagnostics(groups)
         let dir = try Support.outputDirectory("charts")
+        defer { Support.discard(dir) }
         let file = dir.appendingPathComponent("fit-diagnostics.svg")
         let rendered = try figure.write(to: file)
         let doc = try Support.parse(rendered.svg)

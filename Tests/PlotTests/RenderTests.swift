@@ -154,6 +154,7 @@ struct RenderTests {
 
     @Test func writeIsAtomicAndCreatesDirectories() throws {
         let dir = try Support.outputDirectory("write")
+        defer { Support.discard(dir) }
         let file = dir.appendingPathComponent("nested/deeper/chart.svg")
         try chart([.line("a", [Point(0, 0), Point(1, 1)])]).write(to: file)
         #expect(FileManager.default.fileExists(atPath: file.path))

@@ -21,7 +21,18 @@ enum Support {
         return dir
     }
 
+    /// rsvg-convert from PATH (or WINDTUNNEL_RSVG_CONVERT, which also lets one check that a
+    /// missing renderer fails the tests).
+    /// Removes a directory from `outputDirectory` unless the files are being kept.
+    static func discard(_ dir: URL) {
+        guard ProcessInfo.processInfo.environment["WINDTUNNEL_PLOT_TEST_OUT"]?.isEmpty ?? true else { return }
+        try? FileManager.default.removeItem(at: dir.deletingLastPathComponent())
+    }
+
     static func rsvgConvert() -> URL? {
+        if let override = ProcessInfo.processInfo.environment["WINDTUNNEL_RSVG_CONVERT"] {
+            return FileManager.default.isExecutableFile(atPath: override) ? URL(fileURLWithPath: override) : nil
+        }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"] {
             let candidate = URL(fileURLWithPath: dir).appendingPathComponent("rsvg-convert")
@@ -101,6 +112,7 @@ enum Support {
         _ chart: Chart, name: String, size: Size = .standard, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> (XMLDocument, RenderedSVG) {
         let dir = try outputDirectory("charts")
+        defer { discard(dir) }
         let file = dir.appendingPathComponent("\(name).svg")
         let rendered = try chart.write(to: file, size: size)
         #expect(try String(contentsOf: file, encoding: .utf8) == rendered.svg, sourceLocation: sourceLocation)
