@@ -50,5 +50,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,115 @@
+// The BPE pre-splitter: cuts text into chunks that merges never cross, following GPT-2's pattern
+//   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+// without a regex engine (a hand-written scanner is simpler to make fast and has no dependency).
+// Consequences worth knowing: a single space attaches to the following word/number/punctuation
+// run (" the"); in a longer whitespace run before a word, all but the last character form one
+// chunk; newlines never join words.
+
+enum ScalarClass: UInt8 {
+    case letter, number, space, other
+}
+
+/// GPT-2's classes: \p{L} letters, \p{N} numbers, Unicode White_Space, everything else.
+/// Bytes that are not valid UTF-8 count as single "other" characters, so any byte string splits.
+@inline(__always)
+func scalarClass(_ value: UInt32, valid: Bool) -> ScalarClass {
+    if !valid { return .other }
+    if value < 0x80 { return asciiClasses[Int(value)] }
+    guard let scalar = Unicode.Scalar(value) else { return .other }
+    switch scalar.properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+        return .letter
+    case .decimalNumber, .letterNumber, .otherNumber:
+        return .number
+    default:
+        return scalar.properties.isWhitespace ? .space : .other
+    }
+}
+
+private let asciiClasses: [ScalarClass] = (0..<128).map { (b: Int) -> ScalarClass in
+    switch b {
+    case 0x41...0x5A, 0x61...0x7A: return .letter
+    case 0x30...0x39: return .number
+    case 0x09...0x0D, 0x20: return .space
+    default: return .other
+    }
+}
+
+/// Iterates chunk byte ranges over a UTF-8 buffer (no allocation, no closures).
+struct ChunkSplitter {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    private(set) var position = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // An empty buffer may have no base address; any non-null pointer works with end == 0.
+        base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        end = bytes.count
+    }
+
+    @inline(__always)
+    private func classAt(_ i: Int) -> (ScalarClass, Int) {
+        let b = base[i]
+        if b < 0x80 { return (asciiClasses[Int(b)], 1) }
+        let d = decodeUTF8(base, at: i, end: end)
+        return (scalarClass(d.value, valid: d.valid), d.length)
+    }
+
+    @inline(__always)
+    private func runEnd(from start: Int, of cls: ScalarClass) -> Int {
+        var i = start
+        while i < end {
+            let (c, len) = classAt(i)
+            if c != cls { break }
+            i += len
+        }
+        return i
+    }
+
+    /// GPT-2's contractions ('s 't 'm 'd 're 've 'll, lowercase only), matched before anything else.
+    @inline(__always)
+    private func contractionLength(at i: Int) -> Int? {
+        guard i + 1 < end else { return nil }
+        switch base[i + 1] {
+        case 0x73, 0x74, 0x6D, 0x64: return 2  // s t m d
+        case 0x72, 0x76:  // r v → "re" "ve"
+            return i + 2 < end && base[i + 2] == 0x65 ? 3 : nil
+        case 0x6C:  // l → "ll"
+            return i + 2 < end && base[i + 2] == 0x6C ? 3 : nil
+        default: return nil
+        }
+    }
+
+    mutating func next() -> Range<Int>? {
+        let start = position
+        guard start < end else { return nil }
+        if base[start] == 0x27, let len = contractionLength(at: start) {
+            position = start + len
+            return start..<position
+        }
+        if base[start] == 0x20, start + 1 < end {
+            let (cls, len) = classAt(start + 1)
+            if cls != .space {
+                position = runEnd(from: start + 1 + len, of: cls)
+                return start..<position
+            }
+        }
+        let (cls, len) = classAt(start)
+        if cls != .space {
+            position = runEnd(from: start + len, of: cls)
+            return start..<position
+        }
+        // Whitespace run: if non-space follows, its last character is left for the next chunk
+        // (a space joins the word; other whitespace stands alone) — GPT-2's \s+(?!\S) then \s+.
+        var i = start + len
+        var lastStart = start
+        while i < end {
+            let (c, l) = classAt(i)
+            if c != .space { break }
+            lastStart = i
+            i += l
+        }
+        position = (i == end || lastStart == start) ? i : lastStart
+        return start..<position
+    }
+}

