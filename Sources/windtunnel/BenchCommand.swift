@@ -57,11 +57,3 @@ func parseSizes(_ text: String) throws -> [Int] {
     return sizes.map { $0! }
 }
 
-func printJSONLines<T: Encodable>(_ items: [T]) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    for item in items { print(String(decoding: try encoder.encode(item), as: UTF8.self)) }
-}
-
-func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
-func fmt(_ x: Double) -> String { String(format: x >= 100 ? "%.1f" : "%.3g", x) }

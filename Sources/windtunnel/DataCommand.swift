@@ -92,4 +92,3 @@ private func cliErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as DataError { throw CLIError(e.message) }
 }
 
-private func fmt(_ x: Double) -> String { String(format: x < 10 ? "%.2f" : "%.1f", x) }
