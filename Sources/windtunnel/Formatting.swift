@@ -12,3 +12,5 @@ func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s +
 
 /// Three significant digits below 100, one decimal above.
 func fmt(_ x: Double) -> String { String(format: x >= 100 ? "%.1f" : "%.3g", x) }
+
+func flushStdout() { fflush(nil) }  // all output streams: stdout is a C global Swift 6 won't touch

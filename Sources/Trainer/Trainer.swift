@@ -1,0 +1,261 @@
+/// # Trainer
+///
+/// Runs one training job from a `TrainConfig`: builds the GPT, streams batches from token files,
+/// steps AdamW under an LR schedule, evaluates on fixed validation batches, logs metrics.jsonl,
+/// checkpoints (safetensors, atomically) and resumes exactly, and writes summary.json last.
+import Data
+import Foundation
+import NN
+import Tensor
+
+/// What a run reports while it trains.
+public protocol TrainingObserver: AnyObject {
+    func started(_ run: TrainingRun)
+    func logged(_ record: StepRecord, of run: TrainingRun)
+    func message(_ text: String)
+}
+
+/// One logged step (the numbers of a metrics.jsonl line).
+public struct StepRecord: Sendable {
+    public var step: Int
+    public var tokens: Double
+    public var flops: Double
+    public var lr: Double
+    public var loss: Double
+    public var gradNorm: Double
+    public var tokensPerS: Double
+    public var elapsed: Double
+    public var valLoss: Double?
+}
+
+public final class TrainingRun {
+    public let config: TrainConfig
+    public let files: RunFiles
+    public let model: GPT
+    public let accounting: ModelAccounting
+    public let totalSteps: Int
+    public private(set) var step = 0
+    public private(set) var bestValLoss: Double?
+    public private(set) var lastValLoss: Double?
+    let params: ParameterArena
+    let optimizer: AdamW
+    let dataset: TokenDataset
+    var sampler: BatchSampler
+    let evalBatches: FixedEvalBatches
+    let schedule: LRSchedule
+    var dropoutRNG: RandomState
+    /// Wall time of earlier sessions of this run (restored from the checkpoint).
+    var priorElapsed = 0.0
+    var sessionStart = monotonicSeconds()
+    weak var observer: TrainingObserver?
+
+    /// Set by SIGINT/SIGTERM: the loop checkpoints and stops at the next step boundary.
+    nonisolated(unsafe) public static var stopRequested: sig_atomic_t = 0
+
+    /// Prepares a run in `directory`. With `resume`, continues from its checkpoint when there is
+    /// one; without, the directory must not already hold a run.
+    public init(config: TrainConfig, directory: URL, resume: Bool, observer: TrainingObserver? = nil) throws {
+        self.config = config
+        self.observer = observer
+        files = RunFiles(directory)
+        totalSteps = config.totalSteps
+        accounting = config.model.accounting
+        if !resume && !files.isEmpty {
+            throw TrainingError("\(directory.path) already holds a run; pass --resume to continue it or choose another --out")
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+
+        let dataDir = URL(fileURLWithPath: config.data.dir)
+        dataset = try TokenDataset(directory: dataDir)
+        guard dataset.vocabSize <= config.model.vocabSize else {
+            throw TrainingError("\(dataDir.path): the data's vocabulary has \(dataset.vocabSize) tokens (\(dataset.vocabSource)) but model.vocab_size is \(config.model.vocabSize)")
+        }
+        for (name, split) in [("train", dataset.train), ("val", dataset.val)] where split.count <= config.model.contextLength {
+            throw TrainingError("model.context_length \(config.model.contextLength) does not fit the \(name) split of \(dataDir.path) (\(split.count) tokens)")
+        }
+        let context = config.model.contextLength, batch = config.train.batchSize
+        sampler = try BatchSampler(tokens: dataset.train, batchSize: batch, context: context,
+                                   order: SamplingOrder(rawValue: config.data.sampling) ?? .random, seed: config.seed)
+        evalBatches = try FixedEvalBatches(tokens: dataset.val, batchSize: batch, context: context, batches: config.train.evalBatches)
+
+        model = GPT(config.model)
+        var initRNG = RandomState(seed: config.seed)
+        model.initialize(rng: &initRNG)
+        params = ParameterArena(model)
+        optimizer = AdamW(params, config.optim.hyperparameters)
+        schedule = LRSchedule(config.schedule, peak: config.optim.lr, totalSteps: totalSteps)
+        dropoutRNG = RandomState(seed: config.seed ^ 0x5DEE_CE66_D1CE_F00D)
+
+        if resume && files.hasCheckpoint {
+            try restore(from: files.checkpoint, carryTime: true)
+            try MetricsWriter.truncate(files.metrics, afterStep: step)
+        } else {
+            try? FileManager.default.removeItem(at: files.metrics)
+            if let initFrom = config.initFrom {
+                try restore(from: URL(fileURLWithPath: initFrom.checkpoint), carryTime: false)
+            }
+        }
+        try config.jsonData().write(to: files.config, options: .atomic)
+    }
+
+    private func restore(from url: URL, carryTime: Bool) throws {
+        let state = try TrainingCheckpoint.load(from: url, model: model, params: params, optimizer: optimizer)
+        guard state.step <= totalSteps else {
+            throw TrainingError("\(url.path): checkpoint is at step \(state.step), beyond this run's \(totalSteps) steps")
+        }
+        step = state.step
+        optimizer.step = state.adamStep
+        dropoutRNG = state.dropoutRNG
+        sampler = try BatchSampler(tokens: dataset.train, restoring: state.sampler)
+        bestValLoss = carryTime ? state.bestValLoss : nil
+        priorElapsed = carryTime ? state.elapsed : 0
+    }
+
+    public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
+    public var tokensPerStep: Int { config.tokensPerStep }
+    public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
+    var moeLayers: [MixtureOfExperts] { model.blocks.compactMap { $0.ffn as? MixtureOfExperts } }
+
+    public enum Outcome: Equatable {
+        case finished, diverged, interrupted
+    }
+
+    /// Trains to the end of the budget (or until SIGINT/SIGTERM), then writes summary.json.
+    public func run() throws -> Outcome {
+        if files.hasSummary { return .finished }
+        observer?.started(self)
+        let writer = try MetricsWriter(files.metrics)
+        let b = config.train.batchSize, t = config.model.contextLength, accum = config.train.gradAccum
+        var inputs = [Int32](repeating: 0, count: b * t), targets = inputs
+        var windowStart = monotonicSeconds(), windowTokens = 0.0
+        var lastLoss = Double.nan
+        sessionStart = monotonicSeconds()
+
+        while step < totalSteps {
+            if TrainingRun.stopRequested != 0 {
+                try saveCheckpoint()
+                observer?.message("interrupted at step \(step); checkpoint saved, --resume continues")
+                return .interrupted
+            }
+            let lr = schedule.lr(step: step)
+            params.zeroGrad()
+            var lossSum = 0.0
+            for _ in 0..<accum {
+                inputs.withUnsafeMutableBufferPointer { i in
+                    targets.withUnsafeMutableBufferPointer { tg in sampler.next(inputs: i.baseAddress!, targets: tg.baseAddress!) }
+                }
+                var context = ForwardContext(training: true, rng: dropoutRNG)
+                let loss = model.loss(Indices(shape: [b, t], values: inputs), targets: Indices(shape: [b, t], values: targets), context: &context)
+                dropoutRNG = context.rng
+                lossSum += Double(loss.crossEntropy)
+                (accum == 1 ? loss.total : loss.total * (1 / Float(accum))).backward()
+            }
+            let loss = lossSum / Double(accum)
+            let gradNorm = params.gradNorm()
+            step += 1
+            guard loss.isFinite, gradNorm.isFinite else {
+                let what = loss.isFinite ? "gradient norm" : "loss"
+                try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss)
+                observer?.message("diverged: \(what) is not finite at step \(step)")
+                return .diverged
+            }
+            if config.optim.gradClip > 0 && gradNorm > Double(config.optim.gradClip) {
+                params.scaleGrads(Float(Double(config.optim.gradClip) / gradNorm))
+            }
+            optimizer.update(lr: Float(lr))
+            for layer in moeLayers { layer.updateBalancingBias() }
+            lastLoss = loss
+            windowTokens += Double(tokensPerStep)
+
+            let isEval = step % config.train.evalInterval == 0 || step == totalSteps
+            if step % config.train.logInterval == 0 || isEval || step == 1 {
+                let now = monotonicSeconds()
+                var record = StepRecord(step: step, tokens: Double(step * tokensPerStep), flops: Double(step * tokensPerStep) * flopsPerToken,
+                                        lr: lr, loss: loss, gradNorm: gradNorm, tokensPerS: windowTokens / max(now - windowStart, 1e-9),
+                                        elapsed: elapsed)
+                if isEval {
+                    let v = evaluate()
+                    record.valLoss = v
+                    lastValLoss = v
+                    if v.isFinite && v < (bestValLoss ?? .infinity) { bestValLoss = v }
+                }
+                try writer.append(metricsLine(record))
+                observer?.logged(record, of: self)
+                windowStart = monotonicSeconds()
+                windowTokens = 0
+            }
+            if step % config.train.checkpointInterval == 0 || step == totalSteps || config.train.keepCheckpointsAt.contains(step) {
+                try saveCheckpoint()
+            }
+        }
+        try finish(.finished, reason: nil, lastLoss: lastLoss)
+        return .finished
+    }
+
+    /// Mean cross-entropy over the fixed validation batches.
+    public func evaluate() -> Double {
+        let b = config.train.batchSize, t = config.model.contextLength
+        var inputs = [Int32](repeating: 0, count: b * t), targets = inputs
+        var total = 0.0
+        for i in 0..<evalBatches.batchCount {
+            inputs.withUnsafeMutableBufferPointer { ip in
+                targets.withUnsafeMutableBufferPointer { tp in evalBatches.fill(batch: i, inputs: ip.baseAddress!, targets: tp.baseAddress!) }
+            }
+            var context = ForwardContext(training: false)
+            total += Tensor.noGrad {
+                Double(model.loss(Indices(shape: [b, t], values: inputs), targets: Indices(shape: [b, t], values: targets), context: &context).crossEntropy)
+            }
+        }
+        return total / Double(evalBatches.batchCount)
+    }
+
+    func saveCheckpoint() throws {
+        let state = TrainingCheckpoint(step: step, adamStep: optimizer.step, elapsed: elapsed, bestValLoss: bestValLoss,
+                                       dropoutRNG: dropoutRNG, sampler: sampler.state)
+        try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
+        if config.train.keepCheckpointsAt.contains(step) {
+            let kept = files.checkpoint(step: step)
+            try? FileManager.default.removeItem(at: kept)
+            try FileManager.default.copyItem(at: files.checkpoint, to: kept)
+        }
+    }
+
+    func metricsLine(_ r: StepRecord) -> [String: Any] {
+        var line: [String: Any] = [
+            "step": r.step, "tokens": r.tokens, "flops": r.flops, "lr": r.lr, "loss": r.loss,
+            "grad_norm": r.gradNorm, "tokens_per_s": (r.tokensPerS * 10).rounded() / 10, "elapsed_s": (r.elapsed * 1000).rounded() / 1000,
+        ]
+        if let v = r.valLoss { line["val_loss"] = v }
+        let moe = model.blocks.enumerated().compactMap { i, block -> [String: Any]? in
+            guard let layer = block.ffn as? MixtureOfExperts, let s = layer.lastStats else { return nil }
+            return ["layer": i, "load": s.load.map(Double.init), "aux_loss": Double(s.auxLoss), "z_loss": Double(s.zLoss),
+                    "drop_rate": Double(s.dropRate), "max_load_ratio": Double(s.maxLoadRatio)]
+        }
+        if !moe.isEmpty { line["moe"] = moe }
+        return line
+    }
+
+    func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double) throws {
+        let tokens = Double(step * tokensPerStep)
+        // The last step always evaluates; a run resumed after its last checkpoint evaluates here.
+        let finalVal = status == .finished ? (lastValLoss ?? evaluate()) : nil
+        let ratios = moeLayers.compactMap { $0.lastStats.map { Double($0.maxLoadRatio) } }
+        let m = config.model.moe
+        let summary = RunSummary(
+            status: status, reason: reason, steps: step, tokens: tokens, flops: tokens * flopsPerToken,
+            flopsPerToken: flopsPerToken, flopAccounting: config.model.flopAccounting.rawValue,
+            params: accounting.totalParams, paramsNonEmbedding: accounting.nonEmbeddingParams,
+            paramsActive: accounting.activeParams, paramsActiveNonEmbedding: accounting.activeNonEmbeddingParams,
+            finalTrainLoss: lastLoss.isFinite ? lastLoss : nil, finalValLoss: finalVal, bestValLoss: bestValLoss,
+            wallTimeS: elapsed, tokensPerS: tokens / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
+            experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
+            moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),
+            dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed)
+        try summary.write(to: files.summary)
+    }
+}
+
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import NN
+import Tensor
+import Trainer
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a GPT from a JSON config.",
+        discussion: """
+            Writes config.json, metrics.jsonl, checkpoints and (last) summary.json into the run \
+            directory. Exit status: 0 finished, 1 bad input, 3 diverged (summary.json records it), \
+            128+signal when stopped by SIGINT/SIGTERM (a checkpoint is saved; --resume continues).
+            """
+    )
+
+    @Argument(help: "Train config (JSON).") var config: String
+    @Option(name: .customLong("set"), help: "Override a config field, e.g. --set model.d_model=256 (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Run directory (default: runs/<config name>).") var out: String?
+    @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        try runtime.apply()
+        let url = URL(fileURLWithPath: config)
+        let cfg: TrainConfig
+        do { cfg = try TrainConfig.load(url, overrides: overrides) } catch let e as ConfigError { throw CLIError(e.description) }
+        let dir = URL(fileURLWithPath: out ?? "runs/" + url.deletingPathExtension().lastPathComponent)
+        if resume, RunFiles(dir).hasSummary {
+            print("\(dir.path) already finished (summary.json present); nothing to do")
+            return
+        }
+        let progress = ProgressPrinter()
+        let run: TrainingRun
+        do { run = try TrainingRun(config: cfg, directory: dir, resume: resume, observer: progress) } catch {
+            throw CLIError("\(error)")
+        }
+        installStopHandlers()
+        let outcome: TrainingRun.Outcome
+        do { outcome = try run.run() } catch { throw CLIError("\(error)") }
+        progress.finish(run, outcome)
+        switch outcome {
+        case .finished: return
+        case .diverged: throw ExitCode(3)
+        case .interrupted: throw ExitCode(128 + Int32(TrainingRun.stopRequested))
+        }
+    }
+}
+
+/// First SIGINT/SIGTERM: finish the current step, checkpoint, stop. A second one exits at once.
+func installStopHandlers() {
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig) { s in
+            if TrainingRun.stopRequested != 0 { _exit(128 + s) }
+            TrainingRun.stopRequested = s
+        }
+    }
+}
+
+/// Progress on a terminal (one updating line), plain log lines otherwise.
+final class ProgressPrinter: TrainingObserver {
+    let tty = isatty(STDOUT_FILENO) != 0
+    var total = 0
+
+    func started(_ run: TrainingRun) {
+        total = run.totalSteps
+        let a = run.accounting
+        print("run \(run.files.directory.path): \(run.totalSteps) steps × \(run.tokensPerStep) tokens, "
+              + "\(formatCount(Double(a.totalParams))) params (\(formatCount(Double(a.nonEmbeddingParams))) non-embedding"
+              + (a.activeParams != a.totalParams ? ", \(formatCount(Double(a.activeParams))) active" : "") + "), "
+              + "\(formatCount(run.flopsPerToken)) FLOPs/token, \(Threads.count) thread(s)"
+              + (run.step > 0 ? "; resuming at step \(run.step)" : ""))
+        flushStdout()
+    }
+
+    func logged(_ r: StepRecord, of run: TrainingRun) {
+        let eta = r.tokensPerS > 0 ? Double(total - r.step) * Double(run.tokensPerStep) / r.tokensPerS : 0
+        var line = "step \(r.step)/\(total) | loss \(String(format: "%.4f", r.loss))"
+        if let v = r.valLoss { line += " | val \(String(format: "%.4f", v))" }
+        line += " | lr \(String(format: "%.2e", r.lr)) | \(formatCount(r.tokensPerS)) tok/s | \(formatCount(r.tokensPerS * run.flopsPerToken))FLOP/s | ETA \(formatDuration(eta))"
+        if tty {
+            print("\r\u{1B}[2K" + line, terminator: r.valLoss != nil ? "\n" : "")
+        } else {
+            print(line)
+        }
+        flushStdout()
+    }
+
+    func message(_ text: String) {
+        print((tty ? "\n" : "") + text)
+        flushStdout()
+    }
+
+    func finish(_ run: TrainingRun, _ outcome: TrainingRun.Outcome) {
+        guard outcome == .finished, let s = try? RunSummary.read(run.files.summary) else { return }
+        print((tty ? "\n" : "") + "finished: val loss \(s.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")"
+              + " (best \(s.bestValLoss.map { String(format: "%.4f", $0) } ?? "n/a")) after \(s.steps) steps in "
+              + "\(formatDuration(s.wallTimeS)), \(formatCount(s.tokensPerS)) tokens/s")
+    }
+}
+
+func formatCount(_ x: Double) -> String {
+    let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
+    for (scale, suffix) in units where abs(x) >= scale { return String(format: "%.3g", x / scale) + suffix }
+    return String(format: "%.3g", x)
+}
+
+func formatDuration(_ s: Double) -> String {
+    let t = Int(s.rounded())
+    return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
+}
