@@ -48,6 +48,9 @@ public final class TrainingRun {
     var priorElapsed = 0.0
     var sessionStart = monotonicSeconds()
     weak var observer: TrainingObserver?
+    /// Stop (checkpointed, resumable) once this many steps are done: time-slicing a long run,
+    /// and testing exact resume.
+    public var stopAtStep: Int?
 
     /// Set by SIGINT/SIGTERM: the loop checkpoints and stops at the next step boundary.
     nonisolated(unsafe) public static var stopRequested: sig_atomic_t = 0
@@ -117,7 +120,8 @@ public final class TrainingRun {
     var moeLayers: [MixtureOfExperts] { model.blocks.compactMap { $0.ffn as? MixtureOfExperts } }
 
     public enum Outcome: Equatable {
-        case finished, diverged, interrupted
+        /// `interrupted`: by a signal; `stopped`: at `stopAtStep`. Both leave a checkpoint.
+        case finished, diverged, interrupted, stopped
     }
 
     /// Trains to the end of the budget (or until SIGINT/SIGTERM), then writes summary.json.
@@ -132,10 +136,11 @@ public final class TrainingRun {
         sessionStart = monotonicSeconds()
 
         while step < totalSteps {
-            if TrainingRun.stopRequested != 0 {
+            if TrainingRun.stopRequested != 0 || step == stopAtStep {
                 try saveCheckpoint()
-                observer?.message("interrupted at step \(step); checkpoint saved, --resume continues")
-                return .interrupted
+                let why = TrainingRun.stopRequested != 0 ? "interrupted" : "stopped"
+                observer?.message("\(why) at step \(step); checkpoint saved, --resume continues")
+                return TrainingRun.stopRequested != 0 ? .interrupted : .stopped
             }
             let lr = schedule.lr(step: step)
             params.zeroGrad()

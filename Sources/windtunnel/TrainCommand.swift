@@ -20,6 +20,8 @@ struct TrainCommand: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Run directory (default: runs/<config name>).") var out: String?
     @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
+    @Option(help: "Stop after this many steps with a checkpoint (resume later with --resume).")
+    var stopAtStep: Int?
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
@@ -37,12 +39,13 @@ struct TrainCommand: ParsableCommand {
         do { run = try TrainingRun(config: cfg, directory: dir, resume: resume, observer: progress) } catch {
             throw CLIError("\(error)")
         }
+        run.stopAtStep = stopAtStep
         installStopHandlers()
         let outcome: TrainingRun.Outcome
         do { outcome = try run.run() } catch { throw CLIError("\(error)") }
         progress.finish(run, outcome)
         switch outcome {
-        case .finished: return
+        case .finished, .stopped: return
         case .diverged: throw ExitCode(3)
         case .interrupted: throw ExitCode(128 + Int32(TrainingRun.stopRequested))
         }
