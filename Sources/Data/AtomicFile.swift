@@ -9,6 +9,13 @@ import Darwin
 #endif
 
 func writeFileAtomically(_ url: URL, bytes: UnsafeRawBufferPointer) throws {
+    try commitStagedFile(try stageFile(for: url, bytes: bytes), to: url)
+}
+
+/// Writes `bytes` to a hidden temp file next to `url` (fsynced) and returns its URL; pair with
+/// `commitStagedFile`. Staging several files before committing any keeps the window in which a
+/// crash leaves a mix of old and new files down to a few renames.
+func stageFile(for url: URL, bytes: UnsafeRawBufferPointer) throws -> URL {
     let path = displayPath(url)
     let dir = url.deletingLastPathComponent()
     let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -33,10 +40,16 @@ func writeFileAtomically(_ url: URL, bytes: UnsafeRawBufferPointer) throws {
     let reason = synced ? "" : String(cString: strerror(errno))
     close(fd)
     guard synced else { throw DataError("\(path): fsync failed (\(reason))") }
-    guard rename(temp.path, url.path) == 0 else {
-        throw DataError("\(path): rename from temp file failed (\(String(cString: strerror(errno))))")
-    }
     ok = true
+    return temp
+}
+
+func commitStagedFile(_ temp: URL, to url: URL) throws {
+    guard rename(temp.path, url.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temp.path)
+        throw DataError("\(displayPath(url)): rename from temp file failed (\(reason))")
+    }
 }
 
 /// Writes `tokens` as headerless little-endian uint16 (nanoGPT .bin), atomically.

@@ -3,8 +3,6 @@
 // `ChunkSplitter` and applies merges in rank order inside each chunk, with a per-call cache of
 // unique chunks (natural text repeats its words, so most chunks are cache hits).
 
-import Foundation
-
 /// Merge r joins `left` and `right` into token 256 + r.
 public struct BPEMerge: Hashable, Codable, Sendable {
     public var left: UInt16
@@ -53,25 +51,31 @@ public struct BPETokenizer: Tokenizer {
     public func encode(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt16] {
         var out: [UInt16] = []
         out.reserveCapacity(buffer.count / 2)
-        var cache: [ByteSpan: [UInt16]] = [:]
         var splitter = ChunkSplitter(buffer)
+        var seen = ChunkTable(base: splitter.base)
+        var pool: [UInt16] = []  // encodings of unique chunks, back to back
+        var poolRanges: [Range<Int>] = []  // by chunk entry
         var scratch: [Int32] = []
         while let r = splitter.next() {
             if r.count == 1 { out.append(UInt16(splitter.base[r.lowerBound])); continue }
-            let span = ByteSpan(base: splitter.base + r.lowerBound, count: r.count)
-            if let cached = cache[span] { out += cached; continue }
-            let tokens = encodeChunk(span, scratch: &scratch)
-            cache[span] = tokens
-            out += tokens
+            let (entry, inserted) = seen.findOrInsert(start: r.lowerBound, count: r.count)
+            if inserted {
+                encodeChunk(splitter.base + r.lowerBound, r.count, scratch: &scratch)
+                let start = pool.count
+                for t in scratch { pool.append(UInt16(truncatingIfNeeded: t)) }
+                poolRanges.append(start..<pool.count)
+            }
+            let range = poolRanges[entry]
+            pool.withUnsafeBufferPointer { p in out.append(contentsOf: UnsafeBufferPointer(rebasing: p[range])) }
         }
         return out
     }
 
     /// Applies merges lowest rank first; each merge joins all its left-to-right occurrences —
-    /// the same segmentation the trainer produced for chunks it saw.
-    private func encodeChunk(_ span: ByteSpan, scratch t: inout [Int32]) -> [UInt16] {
+    /// the same segmentation the trainer produced for chunks it saw. Result in `t`.
+    private func encodeChunk(_ bytes: UnsafePointer<UInt8>, _ n: Int, scratch t: inout [Int32]) {
         t.removeAll(keepingCapacity: true)
-        for i in 0..<span.count { t.append(Int32(span.base[i])) }
+        for i in 0..<n { t.append(Int32(bytes[i])) }
         while t.count >= 2 {
             var best = Int32.max
             for i in 0..<(t.count - 1) {
@@ -94,7 +98,6 @@ public struct BPETokenizer: Tokenizer {
             }
             t.removeLast(t.count - w)
         }
-        return t.map { UInt16($0) }
     }
 
     public func decodeBytes<C: Collection>(_ tokens: C) -> [UInt8] where C.Element: BinaryInteger {
@@ -109,18 +112,3 @@ public struct BPETokenizer: Tokenizer {
 
 @inline(__always)
 func pairKey(_ left: UInt16, _ right: UInt16) -> UInt32 { UInt32(left) << 16 | UInt32(right) }
-
-/// A borrowed byte range used as a dictionary key without copying; valid only while the buffer
-/// it points into is alive (the scope of one encode or training call).
-struct ByteSpan: Hashable {
-    let base: UnsafePointer<UInt8>
-    let count: Int
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(bytes: UnsafeRawBufferPointer(start: base, count: count))
-    }
-
-    static func == (a: ByteSpan, b: ByteSpan) -> Bool {
-        a.count == b.count && (a.base == b.base || memcmp(a.base, b.base, a.count) == 0)
-    }
-}

@@ -73,16 +73,15 @@ private struct WordTable {
     var counts: [Int] = []
 
     init(corpus: UnsafeBufferPointer<UInt8>) {
-        var index: [ByteSpan: Int] = [:]
         var splitter = ChunkSplitter(corpus)
+        var seen = ChunkTable(base: splitter.base)
         while let r = splitter.next() {
-            let span = ByteSpan(base: splitter.base + r.lowerBound, count: r.count)
-            if let w = index[span] {
-                counts[w] += 1
-            } else {
-                index[span] = words.count
-                words.append((0..<span.count).map { UInt16(span.base[$0]) })
+            let (w, inserted) = seen.findOrInsert(start: r.lowerBound, count: r.count)
+            if inserted {
+                words.append((r.lowerBound..<r.upperBound).map { UInt16(splitter.base[$0]) })
                 counts.append(1)
+            } else {
+                counts[w] += 1
             }
         }
     }

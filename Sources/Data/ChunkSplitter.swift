@@ -14,7 +14,7 @@ enum ScalarClass: UInt8 {
 @inline(__always)
 func scalarClass(_ value: UInt32, valid: Bool) -> ScalarClass {
     if !valid { return .other }
-    if value < 0x80 { return asciiClasses[Int(value)] }
+    if value < 0x80 { return asciiClass(UInt8(value)) }
     guard let scalar = Unicode.Scalar(value) else { return .other }
     switch scalar.properties.generalCategory {
     case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
@@ -26,13 +26,13 @@ func scalarClass(_ value: UInt32, valid: Bool) -> ScalarClass {
     }
 }
 
-private let asciiClasses: [ScalarClass] = (0..<128).map { (b: Int) -> ScalarClass in
-    switch b {
-    case 0x41...0x5A, 0x61...0x7A: return .letter
-    case 0x30...0x39: return .number
-    case 0x09...0x0D, 0x20: return .space
-    default: return .other
-    }
+/// ASCII classes by arithmetic (no table: a global array costs a lazy-init check per access).
+@inline(__always)
+func asciiClass(_ b: UInt8) -> ScalarClass {
+    if (b | 0x20) &- 0x61 < 26 { return .letter }  // A–Z, a–z
+    if b &- 0x30 < 10 { return .number }
+    if b == 0x20 || b &- 0x09 < 5 { return .space }  // space, \t \n \v \f \r
+    return .other
 }
 
 /// Iterates chunk byte ranges over a UTF-8 buffer (no allocation, no closures).
@@ -50,7 +50,7 @@ struct ChunkSplitter {
     @inline(__always)
     private func classAt(_ i: Int) -> (ScalarClass, Int) {
         let b = base[i]
-        if b < 0x80 { return (asciiClasses[Int(b)], 1) }
+        if b < 0x80 { return (asciiClass(b), 1) }
         let d = decodeUTF8(base, at: i, end: end)
         return (scalarClass(d.value, valid: d.valid), d.length)
     }

@@ -67,18 +67,28 @@ public enum DatasetPreparer {
         } catch {
             throw DataError("\(displayPath(outDir)): cannot create output directory")
         }
-        // meta.json marks a complete dataset: drop the old one first, write it last, so a crash
-        // midway never leaves new .bin files next to a meta.json describing old ones.
+        // meta.json marks a complete dataset: stage both .bin files, drop the old meta.json,
+        // swap the .bin files in, write meta.json last — a crash never leaves new .bin files
+        // next to a meta.json describing old ones.
         let metaURL = outputs[2]
+        let staged = try tokens.withUnsafeBytes { all in
+            let train = try stageFile(for: outputs[0], bytes: UnsafeRawBufferPointer(rebasing: all[0..<(2 * trainCount)]))
+            do {
+                return (train, try stageFile(for: outputs[1], bytes: UnsafeRawBufferPointer(rebasing: all[(2 * trainCount)...])))
+            } catch {
+                unlink(train.path)
+                throw error
+            }
+        }
         if FileManager.default.fileExists(atPath: metaURL.path) {
             do { try FileManager.default.removeItem(at: metaURL) } catch {
+                unlink(staged.0.path)
+                unlink(staged.1.path)
                 throw DataError("\(displayPath(metaURL)): cannot replace (remove failed)")
             }
         }
-        try tokens.withUnsafeBytes { all in
-            try writeFileAtomically(outputs[0], bytes: UnsafeRawBufferPointer(rebasing: all[0..<(2 * trainCount)]))
-            try writeFileAtomically(outputs[1], bytes: UnsafeRawBufferPointer(rebasing: all[(2 * trainCount)...]))
-        }
+        try commitStagedFile(staged.0, to: outputs[0])
+        try commitStagedFile(staged.1, to: outputs[1])
         try meta.save(to: metaURL)
         return PrepareReport(meta: meta, files: files, tokenizerSeconds: tokenizerSeconds, encodeSeconds: encodeSeconds)
     }

@@ -57,6 +57,16 @@ import Data
         #expect(nLarge < nSmall)
     }
 
+    @Test func bpeHandlesManyUniqueChunks() throws {
+        // 12k distinct chunks: exercises the chunk table's growth in training and encoding.
+        let text = (0..<12000).map { " \($0 * 7919)" }.joined()
+        let t = try BPETrainer.train(corpus: Array(text.utf8), vocabSize: 600)
+        #expect(t.vocabSize == 600)
+        let ids = try t.encode(text)
+        #expect(ids.count < text.utf8.count / 2)
+        #expect(t.decode(ids) == text)
+    }
+
     @Test func bpeStopsWhenPairsRunOut() throws {
         let t = try BPETrainer.train(corpus: Array("ab ab".utf8), vocabSize: 1000)
         #expect(t.vocabSize < 1000)
