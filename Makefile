@@ -23,5 +23,5 @@ bench: build
 	$(BIN) bench ops --json
 
 test: test-deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
