@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Tensor
+import Trainer
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernels and training throughput (release builds only give meaningful numbers).",
-        subcommands: [Gemm.self, Ops.self]
+        subcommands: [Gemm.self, Ops.self, Train.self]
     )
 
     struct Gemm: ParsableCommand {
@@ -57,3 +58,33 @@ func parseSizes(_ text: String) throws -> [Int] {
     return sizes.map { $0! }
 }
 
+extension BenchCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training-step throughput of the PyTorch peer's configs (tiny, small, medium) and an MoE variant.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Comma-separated configs: \(TrainBenchmark.allShapes.map(\.name).joined(separator: ", ")).")
+        var configs = TrainBenchmark.allShapes.map(\.name).joined(separator: ",")
+        @Option(help: "Timed steps per config (after 3 warm-up steps).") var steps = 10
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() throws {
+            try runtime.apply()
+            let names = configs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let known = Set(TrainBenchmark.allShapes.map(\.name))
+            if let bad = names.first(where: { !known.contains($0) }) {
+                throw CLIError("--configs: unknown config '\(bad)' (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            guard steps > 0 else { throw CLIError("--steps must be positive, got \(steps)") }
+            let results = TrainBenchmark.run(names: names, steps: steps)
+            if json { return try printJSONLines(results) }
+            print("Training steps (median of \(steps)), \(Threads.count) thread(s)")
+            print(pad("config", 16) + pad("params", 10) + pad("ms/step", 10) + pad("tokens/s", 11) + pad("allocs/step", 13) + "MoE/dense")
+            for r in results {
+                print(pad(r.config, 16) + pad(formatCount(Double(r.params)), 10) + pad(fmt(r.ms_per_step), 10)
+                      + pad(formatCount(r.tokens_per_s), 11) + pad(fmt(r.allocations_per_step), 13)
+                      + (r.moe_dense_step_ratio.map { fmt($0) } ?? "-"))
+            }
+        }
+    }
+}

@@ -47,9 +47,30 @@ public enum KernelBenchmarks {
         public let train_throughput: Double
     }
 
-    /// Forward and forward+backward of the kernels a GPT step spends its time in, at the shapes of
-    /// the "small" benchmark model (B·T = 4096 tokens, d 256, 8 heads, T 256, vocab 256).
-    public static func ops(rounds: Int = 9) -> [OpResult] {
+    /// A kernel at a benchmark shape: `run` builds the op's output (and graph) from fixed inputs.
+    public struct OpCase: @unchecked Sendable {
+        public let kernel: String
+        public let shape: String
+        /// "GB/s" for memory-bound kernels (bytes read + written once), "GFLOP/s" for products.
+        public let unit: String
+        /// Bytes or FLOPs of one forward call.
+        public let forwardWork: Double
+        /// Forward + backward work relative to forward.
+        public let trainFactor: Double
+        public let run: () -> Tensor
+        let inputs: [Tensor]
+
+        /// Forward and backward once (gradients of the inputs are dropped afterwards).
+        public func train() {
+            let y = run()
+            y.backward(gradient: Tensor.ones(y.shape))
+            for t in inputs { t.grad = nil }
+        }
+    }
+
+    /// The kernels a GPT step spends its time in, at the shapes of the "small" benchmark model
+    /// (B·T = 4096 tokens, d 256, 8 heads, T 256, vocab 256).
+    public static func opCases() -> [OpCase] {
         var rng = RandomState(seed: 1)
         func param(_ shape: [Int], std: Float = 0.02) -> Tensor {
             let t = Tensor.randn(shape, std: std, rng: &rng); t.requiresGrad = true; return t
@@ -63,35 +84,36 @@ public enum KernelBenchmarks {
         let targets = Indices(shape: [rows], values: (0..<rows).map { Int32($0 * 31 % vocab) })
         let ids = Indices(shape: [rows], values: (0..<rows).map { Int32($0 * 17 % vocab) })
         let table = param([vocab, d])
+        let all = [x, w, b, wide, fc, fcBias, qkv, logits, table]
         let elems = Double(rows * d), wideElems = Double(rows * 4 * d)
         let causalFlops = 2.0 * 2 * Double(rows / t * heads) * Double(t * t) * Double(d / heads) / 2
-        let cases: [(String, String, String, Double, Double, () -> Tensor)] = [
-            ("linear", "[\(rows), \(d)]·[\(4 * d), \(d)]ᵀ + b", "GFLOP/s", 2 * Double(rows * d * 4 * d), 3,
-             { x.linear(weight: fc, bias: fcBias) }),
-            ("layer_norm", "[\(rows), \(d)]", "GB/s", 2 * 4 * elems, 1.5, { x.layerNorm(weight: w, bias: b) }),
-            ("gelu_tanh", "[\(rows), \(4 * d)]", "GB/s", 2 * 4 * wideElems, 1.5, { wide.gelu() }),
-            ("add_bias", "[\(rows), \(d)] + [\(d)]", "GB/s", 2 * 4 * elems, 1.5, { x + b }),
-            ("softmax", "[\(rows), \(4 * d)]", "GB/s", 2 * 4 * wideElems, 1.5, { wide.softmax() }),
-            ("causal_attention", "qkv [\(rows / t), \(t), \(3 * d)], \(heads) heads", "GFLOP/s", causalFlops, 3,
-             { causalSelfAttention(qkv: qkv, heads: heads) }),
-            ("cross_entropy", "[\(rows), \(vocab)]", "GB/s", 4 * Double(rows * vocab), 3,
-             { crossEntropy(logits: logits, targets: targets) }),
-            ("embedding", "[\(rows)] from [\(vocab), \(d)]", "GB/s", 2 * 4 * elems, 1.5, { embedding(table, ids) }),
+        func op(_ kernel: String, _ shape: String, _ unit: String, _ work: Double, _ factor: Double, _ run: @escaping () -> Tensor) -> OpCase {
+            OpCase(kernel: kernel, shape: shape, unit: unit, forwardWork: work, trainFactor: factor, run: run, inputs: all)
+        }
+        return [
+            op("linear", "[\(rows), \(d)]·[\(4 * d), \(d)]ᵀ + b", "GFLOP/s", 2 * Double(rows * d * 4 * d), 3) { x.linear(weight: fc, bias: fcBias) },
+            op("layer_norm", "[\(rows), \(d)]", "GB/s", 2 * 4 * elems, 1.5) { x.layerNorm(weight: w, bias: b) },
+            op("gelu_tanh", "[\(rows), \(4 * d)]", "GB/s", 2 * 4 * wideElems, 1.5) { wide.gelu() },
+            op("add_bias", "[\(rows), \(d)] + [\(d)]", "GB/s", 2 * 4 * elems, 1.5) { x + b },
+            op("softmax", "[\(rows), \(4 * d)]", "GB/s", 2 * 4 * wideElems, 1.5) { wide.softmax() },
+            op("causal_attention", "qkv [\(rows / t), \(t), \(3 * d)], \(heads) heads", "GFLOP/s", causalFlops, 3) {
+                causalSelfAttention(qkv: qkv, heads: heads)
+            },
+            op("cross_entropy", "[\(rows), \(vocab)]", "GB/s", 4 * Double(rows * vocab), 3) { crossEntropy(logits: logits, targets: targets) },
+            op("embedding", "[\(rows)] from [\(vocab), \(d)]", "GB/s", 2 * 4 * elems, 1.5) { embedding(table, ids) },
         ]
-        return cases.map { name, shape, unit, work, trainFactor, op in
-            let forward = { _ = Tensor.noGrad { op() } }
-            let train = {
-                let y = op()
-                y.backward(gradient: Tensor.ones(y.shape))
-            }
-            let t0 = monotonicSeconds(); train(); let once = monotonicSeconds() - t0
-            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once, target: 0.03), [forward, train])
-            for p in [x, w, b, wide, fc, fcBias, qkv, logits, table] { p.grad = nil }
-            let scaleUnit = 1e9
-            return OpResult(kernel: name, shape: shape, threads: Threads.count,
-                            forward_ms: round3(times[0] * 1e3), train_ms: round3(times[1] * 1e3), unit: unit,
-                            forward_throughput: round3(work / times[0] / scaleUnit),
-                            train_throughput: round3(work * trainFactor / times[1] / scaleUnit))
+    }
+
+    /// Forward and forward+backward of every `opCases()` kernel, rounds interleaved.
+    public static func ops(rounds: Int = 9) -> [OpResult] {
+        opCases().map { c in
+            let forward = { _ = Tensor.noGrad { c.run() } }
+            let t0 = monotonicSeconds(); c.train(); let once = monotonicSeconds() - t0
+            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once, target: 0.03), [forward, c.train])
+            return OpResult(kernel: c.kernel, shape: c.shape, threads: Threads.count,
+                            forward_ms: round3(times[0] * 1e3), train_ms: round3(times[1] * 1e3), unit: c.unit,
+                            forward_throughput: round3(c.forwardWork / times[0] / 1e9),
+                            train_throughput: round3(c.forwardWork * c.trainFactor / times[1] / 1e9))
         }
     }
 }
