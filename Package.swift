@@ -47,5 +47,6 @@ let package = Package(
             swiftSettings: kernelSettings
         ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
     ]
 )
