@@ -17,6 +17,15 @@ public struct ParameterEstimate: Codable, Sendable, Equatable {
         self.ci95 = samples.isEmpty ? nil : Stats.interval95(samples)
     }
 
+    enum CodingKeys: String, CodingKey { case estimate, ci95 }
+
+    /// Always writes `ci95` (null without bootstrap) so readers see one shape.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(estimate, forKey: .estimate)
+        if let ci95 { try c.encode(ci95, forKey: .ci95) } else { try c.encodeNil(forKey: .ci95) }
+    }
+
     public func contains(_ value: Double) -> Bool {
         guard let ci95 else { return false }
         return ci95[0] <= value && value <= ci95[1]

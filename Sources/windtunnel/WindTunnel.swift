@@ -9,7 +9,7 @@ struct WindTunnel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "windtunnel",
         abstract: "Language-model scaling experiments on a CPU workstation.",
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, FitCommand.self]
     )
 }
 

@@ -109,14 +109,23 @@ public struct ChinchillaOptions: Sendable, Equatable {
     /// `bootstrapExtraMinima` distinct local minima the grid found, and `bootstrapPerturbedStarts`
     /// random perturbations of the best; it keeps the lowest objective.
     public var bootstrapExtraMinima = 2
-    public var bootstrapPerturbedStarts = 2
+    public var bootstrapPerturbedStarts = 1
     /// Budgets (FLOPs) at which to report the compute-optimal allocation.
     public var budgets: [Double] = []
     public var threads: Int?
     public var optimizer = LBFGSOptions()
+    /// Stopping rules for bootstrap refits: still relative to f (never the max(|f|, 1) rule),
+    /// but looser than the point estimate's, since the spread between resamples dwarfs
+    /// the optimiser's last digits.
+    public var refitOptimizer: LBFGSOptions = {
+        var o = LBFGSOptions()
+        o.gradientTolerance = 1e-6
+        o.relativeFunctionTolerance = 1e-8
+        return o
+    }()
     /// Grid starts first run this many iterations; the 20 best then run to convergence
     /// (`minimizeFromStarts(_:starts:screeningIterations:…)`). nil: every start to convergence.
-    public var screeningIterations: Int? = 50
+    public var screeningIterations: Int? = 30
 
     public init() {}
 }
@@ -220,7 +229,7 @@ public enum ChinchillaFit {
             starts: starts, screeningIterations: options.screeningIterations, bootstrap: options.bootstrap,
             extraMinima: options.bootstrapExtraMinima, perturbedStarts: options.bootstrapPerturbedStarts,
             jitter: shared ? [1, 1, 0.2, 0.05] : [1, 1, 0.2, 0.05, 0.05], optimizer: options.optimizer,
-            threads: FitThreads.resolve(options.threads))
+            refitOptimizer: options.refitOptimizer, threads: FitThreads.resolve(options.threads))
         let outcome = engine.run(objective)
         guard outcome.search.best.value.isFinite else { throw FitError("\(law): no start reached a finite objective") }
         return makeResult(law: law, rows: rows, objective: objective, theta: outcome.best, shared: shared,

@@ -108,6 +108,7 @@ public struct LogSumExpObjective: DifferentiableObjective, Sendable {
     }
 
     public func evaluate(_ theta: [Double], gradient: inout [Double]) -> Double {
+        if variableCount == 2 && constantCoefficient.count == 1 { return evaluateChinchillaForm(theta, gradient: &gradient) }
         let n = target.count, kCount = variableCount
         for j in 0..<dimension { gradient[j] = 0 }
         var constantSum = 0.0
@@ -177,6 +178,53 @@ public struct LogSumExpObjective: DifferentiableObjective, Sendable {
             }
         }
         for c in constantCoefficient { gradient[c] += constantShare * Foundation.exp(theta[c]) }
+        let inverse = 1 / scale
+        for j in 0..<dimension { gradient[j] *= inverse }
+        return total * inverse
+    }
+
+    /// The hot case (Chinchilla: two power terms and a constant) unrolled; same arithmetic as the
+    /// general loop, about a quarter faster, which matters for 4,500 starts and 4,000 refits.
+    private func evaluateChinchillaForm(_ theta: [Double], gradient: inout [Double]) -> Double {
+        for j in 0..<dimension { gradient[j] = 0 }
+        let c0 = theta[variableCoefficient[0]], e0 = theta[variableExponent[0]]
+        let c1 = theta[variableCoefficient[1]], e1 = theta[variableExponent[1]]
+        let constantIndex = constantCoefficient[0]
+        let constant = Foundation.exp(theta[constantIndex])
+        var total = 0.0, gc0 = 0.0, ge0 = 0.0, gc1 = 0.0, ge1 = 0.0, gConstant = 0.0
+        features.withUnsafeBufferPointer { x in
+            target.withUnsafeBufferPointer { y in
+                weights.withUnsafeBufferPointer { w in
+                    for i in 0..<y.count {
+                        let x0 = x[2 * i], x1 = x[2 * i + 1]
+                        var p0 = Foundation.exp(c0 - e0 * x0), p1 = Foundation.exp(c1 - e1 * x1)
+                        var pConstant = constant
+                        var s = p0 + p1 + pConstant
+                        var logS: Double
+                        if s > 0 && s < .infinity {
+                            logS = Foundation.log(s)
+                        } else {
+                            let u0 = c0 - e0 * x0, u1 = c1 - e1 * x1, u2 = theta[constantIndex]
+                            let m = max(u0, max(u1, u2))
+                            p0 = Foundation.exp(u0 - m); p1 = Foundation.exp(u1 - m); pConstant = Foundation.exp(u2 - m)
+                            s = p0 + p1 + pConstant
+                            logS = m + Foundation.log(s)
+                        }
+                        let r = logS - y[i]
+                        total += w[i] * loss.value(r)
+                        let psi = w[i] * loss.derivative(r) / s
+                        gc0 += psi * p0; ge0 -= psi * p0 * x0
+                        gc1 += psi * p1; ge1 -= psi * p1 * x1
+                        gConstant += psi * pConstant
+                    }
+                }
+            }
+        }
+        gradient[variableCoefficient[0]] += gc0
+        gradient[variableExponent[0]] += ge0
+        gradient[variableCoefficient[1]] += gc1
+        gradient[variableExponent[1]] += ge1
+        gradient[constantIndex] += gConstant
         let inverse = 1 / scale
         for j in 0..<dimension { gradient[j] *= inverse }
         return total * inverse

@@ -162,6 +162,8 @@ struct MultiStartBootstrap: Sendable {
     var perturbedStarts = 2
     var jitter: [Double]
     var optimizer = LBFGSOptions()
+    /// Stopping rules for bootstrap refits (nil: `optimizer`'s).
+    var refitOptimizer: LBFGSOptions?
     var threads: Int
 
     struct Outcome: Sendable {
@@ -179,7 +181,7 @@ struct MultiStartBootstrap: Sendable {
         var refitStarts = search.distinctMinima(count: 1 + extraMinima)
         if refitStarts.first != best { refitStarts.insert(best, at: 0) }
         let baseStarts = refitStarts
-        let jitter = self.jitter, perturbed = perturbedStarts, optimizer = self.optimizer
+        let jitter = self.jitter, perturbed = perturbedStarts, optimizer = refitOptimizer ?? self.optimizer
         let refits: [[Double]?] = runBootstrap(bootstrap, threads: threads) { _, rng in
             let resampled = objective.reweighted(resampleCounts(objective.rowCount, &rng))
             var starts = baseStarts
