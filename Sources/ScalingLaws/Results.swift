@@ -120,11 +120,9 @@ public func formatColumns(header: [String], rows: [[String]]) -> [String] {
     return [line(header)] + rows.map(line)
 }
 
-/// Four significant digits, scientific outside [1e-3, 1e5).
+/// Four significant digits (printf %.4g: scientific for large and small magnitudes).
 public func formatNumber(_ value: Double) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-    let magnitude = abs(value)
-    if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5) { return String(format: "%.4g", value) }
     return String(format: "%.4g", value)
 }

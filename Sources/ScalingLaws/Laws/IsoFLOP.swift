@@ -175,13 +175,13 @@ public struct IsoFLOPBudget: Sendable, Equatable {
 /// least squares in log space. Bootstrap: rows resampled with replacement within each budget,
 /// everything refitted.
 public enum IsoFLOPFit {
-    /// Groups a results table into budgets (see `ColumnNames.budget`).
+    /// Groups a results table into budgets: by the budget column (`ColumnNames.budget`, else
+    /// `isoflop_budget` or `budget` when present), else by C, values within `tolerance` of the
+    /// group's smallest forming one budget (its C is the group's median).
     public static func budgets(from table: ResultsTable, tolerance: Double = 0.01) throws -> (budgets: [IsoFLOPBudget], lossColumn: String, rowCount: Int, warnings: [String]) {
         let rows = try table.parametersTokensLoss()
         var keys: [Double]
-        var budgetName = table.columns.c
         if let name = table.columns.budget ?? ["isoflop_budget", "budget"].first(where: { table.csv.columnIndex($0) != nil }) {
-            budgetName = name
             let index = try table.csv.requireColumn(name, for: "the FLOP budget of each run")
             keys = try rows.tableRows.map { row in
                 guard let v = try table.number(row, index) else { throw FitError("\(table.csv.source) \(table.rowName(row)): \(name) is empty") }
@@ -209,7 +209,6 @@ public enum IsoFLOPFit {
                                  n: members.map { rows.n[$0] }, d: members.map { rows.d[$0] },
                                  loss: members.map { rows.loss[$0] })
         }
-        _ = budgetName
         return (budgets, rows.lossColumn, rows.count, rows.warnings)
     }
 

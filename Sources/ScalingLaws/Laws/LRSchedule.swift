@@ -10,7 +10,9 @@ public struct LRSchedule: Sendable, Equatable {
 
     /// Rebuilds a per-step schedule from logged (step, lr) pairs by linear interpolation between
     /// logged steps (exact for piecewise-linear schedules logged at their corners, close for
-    /// smooth ones logged densely); before the first logged step the first value is used.
+    /// smooth ones logged densely). Before the first logged step the line through the first two
+    /// logged points is extended (so a linear warmup from 0 logged every k steps comes back
+    /// exactly), floored at 0; after the last, the last value is kept.
     public static func interpolating(steps: [Double], lr: [Double], through lastStep: Int? = nil) -> LRSchedule {
         precondition(steps.count == lr.count && !steps.isEmpty)
         let order = steps.indices.sorted { steps[$0] < steps[$1] }
@@ -22,7 +24,15 @@ public struct LRSchedule: Sendable, Equatable {
         for step in stride(from: 1, through: last, by: 1) {
             let x = Double(step)
             while j + 1 < xs.count && xs[j + 1] <= x { j += 1 }
-            if x <= xs[0] { values.append(ys[0]); continue }
+            if x <= xs[0] {
+                if xs.count >= 2 && xs[1] > xs[0] {
+                    let slope = (ys[1] - ys[0]) / (xs[1] - xs[0])
+                    values.append(max(0, ys[0] + slope * (x - xs[0])))
+                } else {
+                    values.append(ys[0])
+                }
+                continue
+            }
             if j + 1 >= xs.count { values.append(ys[xs.count - 1]); continue }
             let t = (x - xs[j]) / (xs[j + 1] - xs[j])
             values.append(ys[j] + t * (ys[j + 1] - ys[j]))

@@ -112,9 +112,16 @@ public struct ScheduleResult: FitReport {
         return values
     }
 
-    /// Predicts held-out curves and reports their errors.
+    /// Predicts curves and reports their errors on the points after warmup (the laws describe
+    /// training after warmup; those are the points fitted).
     public func compare(_ curves: [ScheduleCurve]) -> [CurveComparison] {
-        curves.map { CurveComparison(runID: $0.runID, steps: $0.steps, observed: $0.loss, predicted: predict($0.schedule, steps: $0.steps)) }
+        curves.map { curve in
+            let warmup = PreparedSchedule(curve.schedule, referenceLR: referenceLR).warmup
+            let kept = curve.steps.indices.filter { curve.steps[$0] > warmup }
+            let steps = kept.map { curve.steps[$0] }
+            return CurveComparison(runID: curve.runID, steps: steps, observed: kept.map { curve.loss[$0] },
+                                   predicted: predict(curve.schedule, steps: steps))
+        }
     }
 
     public func detailLines() -> [String] {
