@@ -9,8 +9,23 @@ struct WindTunnel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "windtunnel",
         abstract: "Language-model scaling experiments on a CPU workstation.",
-        subcommands: [TrainCommand.self, DataCommand.self, BenchCommand.self, PlotCommand.self]
+        subcommands: [TrainCommand.self, DataCommand.self, BenchCommand.self, FitCommand.self, PlotCommand.self]
     )
+
+    /// Exit statuses (DESIGN.md): 0 success, 1 user error (one line on stderr first), 2 usage
+    /// error. argument-parser reports usage errors as 64 (EX_USAGE); map them to 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every compute-heavy subcommand shares.
