@@ -66,6 +66,10 @@ public final class TrainingRun {
         if !resume && !files.isEmpty {
             throw TrainingError("\(directory.path) already holds a run; pass --resume to continue it or choose another --out")
         }
+        if resume, let data = try? Data(contentsOf: files.config),
+           let previous = try? JSONDecoder().decode(TrainConfig.self, from: data), previous != config {
+            throw TrainingError("\(files.config.path): the run was started with a different config (\(TrainingRun.firstDifference(previous, config))); resuming would mix the two — choose another --out")
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let dataDir = URL(fileURLWithPath: config.data.dir)
@@ -99,6 +103,28 @@ public final class TrainingRun {
             }
         }
         try config.jsonData().write(to: files.config, options: .atomic)
+    }
+
+    /// The first field (section.field) where two configs differ, for messages.
+    static func firstDifference(_ a: TrainConfig, _ b: TrainConfig) -> String {
+        func object(_ config: TrainConfig) -> [String: Any] {
+            (try? config.jsonData()).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        }
+        /// Canonical text of a JSON value (sorted keys), so equal values compare equal.
+        func text(_ value: Any?) -> String {
+            guard let value else { return "none" }
+            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "\(value)" }
+            return String(decoding: data, as: UTF8.self)
+        }
+        let (x, y) = (object(a), object(b))
+        for key in Set(x.keys).union(y.keys).sorted() where text(x[key]) != text(y[key]) {
+            let (xs, ys) = (x[key] as? [String: Any] ?? [:], y[key] as? [String: Any] ?? [:])
+            for sub in Set(xs.keys).union(ys.keys).sorted() where text(xs[sub]) != text(ys[sub]) {
+                return "\(key).\(sub): \(text(xs[sub])) → \(text(ys[sub]))"
+            }
+            return key
+        }
+        return "unknown field"
     }
 
     private func restore(from url: URL, carryTime: Bool) throws {

@@ -91,8 +91,8 @@ import Trainer
         #expect(resumeError() == "\(ckpt.path): corrupt checkpoint: header is not a JSON object")
         // A checkpoint of a different model is refused with both shapes named.
         try good.write(to: ckpt)
-        let wider = try TrainConfig.load(cfgURL, overrides: ["model.d_model=64"])
-        do { _ = try TrainingRun(config: wider, directory: runDir, resume: true); Issue.record("wider model accepted") } catch {
+        let wider = try TrainConfig.load(cfgURL, overrides: ["model.d_model=64", "init_from.checkpoint=\(ckpt.path)"])
+        do { _ = try TrainingRun(config: wider, directory: dir.appendingPathComponent("wider"), resume: false); Issue.record("wider model accepted") } catch {
             #expect("\(error)".contains("checkpoint was saved for a different model (d_model 32"))
         }
     }
@@ -122,5 +122,24 @@ import Trainer
                 #expect("\(x[key] ?? "-")" == "\(y[key] ?? "-")", "step \(x["step"]!): \(key) \(x[key] ?? "-") vs \(y[key] ?? "-")")
             }
         }
+    }
+}
+
+@Suite struct ResumeGuardTests {
+    @Test func resumingWithADifferentConfigIsRefused() throws {
+        let dir = try temporaryDirectory("guard")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (data, _) = try makeSyntheticDataset(in: dir, characters: 10_000)
+        let url = try writeConfig(tinyTrainConfigJSON(dataDir: data, steps: 6), in: dir)
+        let runDir = dir.appendingPathComponent("run")
+        let first = try TrainingRun(config: try TrainConfig.load(url), directory: runDir, resume: false)
+        first.stopAtStep = 3
+        #expect(try first.run() == .stopped)
+        let changed = try TrainConfig.load(url, overrides: ["optim.lr=0.01"])
+        do { _ = try TrainingRun(config: changed, directory: runDir, resume: true); Issue.record("changed config accepted") } catch {
+            #expect("\(error)".contains("the run was started with a different config (optim.lr: 0.003 → 0.01)"))
+        }
+        let same = try TrainingRun(config: try TrainConfig.load(url), directory: runDir, resume: true)
+        #expect(try same.run() == .finished)
     }
 }
