@@ -7,6 +7,8 @@ final class ThreadContext {
     var gradEnabled = true
     var tapeLength = 0
     var pool: BufferPool?
+    /// > 0 while this thread runs a chunk of a parallel loop (nested loops then run serially).
+    var parallelDepth = 0
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

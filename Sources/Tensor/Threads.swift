@@ -8,6 +8,15 @@ import Foundation
 public enum Threads {
     nonisolated(unsafe) private static var current = 0
 
+    /// Who parallelises a matrix product: `own` (OpenBLAS single-threaded, products split over
+    /// our threads; the default) or `openblas` (OpenBLAS's own pthreads). Set with
+    /// `WINDTUNNEL_BLAS_THREADING=own|openblas` before `configure`.
+    public enum BLASThreading: String, Sendable { case own, openblas }
+    nonisolated(unsafe) public private(set) static var blasThreading = BLASThreading.own
+
+    /// True on a thread that is running a chunk of `parallelFor` (nested loops run serially).
+    static var inParallelRegion: Bool { ThreadContext.current.parallelDepth > 0 }
+
     /// The active budget (≥ 1). Configures itself from the environment on first use.
     public static var count: Int {
         if current == 0 { configure(nil) }
@@ -19,7 +28,10 @@ public enum Threads {
         let env = ProcessInfo.processInfo.environment["WINDTUNNEL_THREADS"].flatMap { Int($0) }
         let n = max(1, requested ?? env ?? ProcessInfo.processInfo.activeProcessorCount)
         current = n
-        openblas_set_num_threads(Int32(n))
+        if let mode = ProcessInfo.processInfo.environment["WINDTUNNEL_BLAS_THREADING"].flatMap(BLASThreading.init) {
+            blasThreading = mode
+        }
+        openblas_set_num_threads(blasThreading == .own ? 1 : Int32(n))
     }
 
     /// Runs `body` with OpenBLAS pinned to one thread: for loops that themselves run BLAS calls on
@@ -27,7 +39,7 @@ public enum Threads {
     @inline(__always)
     static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
         let n = count
-        if n == 1 { return try body() }
+        if n == 1 || blasThreading == .own { return try body() }
         openblas_set_num_threads(1)
         defer { openblas_set_num_threads(Int32(n)) }
         return try body()
@@ -54,7 +66,10 @@ public func parallelChunks(_ n: Int, grain: Int, _ body: (_ chunk: Int, _ range:
     withoutActuallyEscaping(body) { body in
         let task = UncheckedSendable(body)  // chunks write disjoint ranges; callers guarantee it
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let context = ThreadContext.current
+            context.parallelDepth += 1
             task.value(c, chunkRange(c, of: chunks, n: n))
+            context.parallelDepth -= 1
         }
     }
 }
