@@ -16,30 +16,35 @@ struct MoEBenchmark {
         }
     }
 
-    @Test func layerForwardBackward() {
-        let d = 256, dFF = 1024, tokens = 16 * 256
+    /// Dense d_ff 1024 against E 8 top-2 d_expert 512 (the acceptance case) and its fine-grained
+    /// split (granularity 4: 32 experts of width 128, top-8), at two token counts.
+    @Test(arguments: [4096, 1024])
+    func layerForwardBackward(tokens: Int) {
+        let d = 256, dFF = 1024
         let dense = FeedForward(dModel: d, dFF: dFF, activation: .gelu, bias: true)
         var config = MoEConfig(numExperts: 8, topK: 2)
         config.dExpert = dFF / 2
+        var fine = MoEConfig(numExperts: 8, topK: 2)
+        fine.granularity = 4
+        fine.dExpert = dFF / 8
         let moe = MixtureOfExperts(dModel: d, dFF: dFF, config: config, activation: .gelu, bias: true)
+        let fineMoE = MixtureOfExperts(dModel: d, dFF: dFF, config: fine, activation: .gelu, bias: true)
         Self.initialize(dense, seed: 1)
         Self.initialize(moe, seed: 1)
+        Self.initialize(fineMoE, seed: 1)
         let x = randn([tokens, d], seed: 7)
         x.requiresGrad = true
         let g = randn([tokens, d], seed: 8)
-        func step(_ f: (Tensor, inout ForwardContext) -> Tensor, _ aux: () -> Tensor?) {
+        func step(_ layer: any FeedForwardLayer) {
             var ctx = ForwardContext(training: true)
             x.grad = nil
-            var loss = (f(x, &ctx) * g).sum()
-            if let a = aux() { loss = loss + a }
+            var loss = (layer.forward(x, context: &ctx) * g).sum()
+            if let a = layer.auxiliaryLoss { loss = loss + a }
             loss.backward()
         }
-        let t = medianSecondsSideBySide(rounds: 7, repeats: 2, [
-            { step({ dense.forward($0, context: &$1) }, { nil }) },
-            { step({ moe.forward($0, context: &$1) }, { moe.auxiliaryLoss }) },
-        ])
-        print(String(format: "MoE layer fwd+bwd (%d tokens, d %d, E 8 top-2 d_expert %d) / dense (d_ff %d): %.2fx  (dense %.2f ms, moe %.2f ms, %d threads)",
-                     tokens, d, dFF / 2, dFF, t[1] / t[0], t[0] * 1e3, t[1] * 1e3, Threads.count))
+        let t = medianSecondsSideBySide(rounds: 7, repeats: 2, [{ step(dense) }, { step(moe) }, { step(fineMoE) }])
+        print(String(format: "fwd+bwd of one layer, %d tokens, d %d, %d threads: MoE E 8 top-2 d_expert %d / dense d_ff %d = %.2fx; fine-grained (32 experts top-8, width %d) / dense = %.2fx  (dense %.1f ms)",
+                     tokens, d, Threads.count, dFF / 2, dFF, t[1] / t[0], dFF / 8, t[2] / t[0], t[0] * 1e3))
     }
 
     @Test func gptTrainingStep() {
