@@ -85,6 +85,9 @@ import TestSupport
         #expect(roomy.lastStats?.dropRate == 0 && dropless.lastStats?.dropRate == 0)
         #expect(a.value == b.value)
         #expect(a.grads == b.grads)
+        // An absurd factor is clamped to N, not overflowed into a negative capacity.
+        let huge = makeMoE(seed: 5) { $0.capacityFactor = 1e300 }
+        #expect(evalForward(huge, x).scalars == a.value && huge.lastStats?.dropRate == 0)
         // Capacity 1.0 with a balanced enough batch still drops nothing only if no expert
         // exceeds N·k/E; the layer agrees with the counts.
         let tight = makeMoE(seed: 5) { $0.capacityFactor = 1 }
