@@ -42,8 +42,9 @@ public final class ExpertBank: Module {
 /// expert over all its tokens (`groupedLinear`), activation, second grouped GEMM → weighted
 /// scatter-add back to token order (+ shared experts every token passes through).
 ///
-/// Dropless by default; with a capacity factor each expert keeps its first ⌈cf·N·k/E⌉
-/// assignments in token order and the rest are dropped (those tokens keep only the residual).
+/// Dropless by default; with a capacity factor each expert keeps its first ⌈cf·N·k/E⌉ (at most
+/// N) assignments in token order and the rest are dropped: a dropped assignment contributes
+/// exactly 0 (a token dropped by all its experts keeps only the residual and shared experts).
 public final class MixtureOfExperts: Module, FeedForwardLayer {
     public let config: MoEConfig
     public let router: Linear

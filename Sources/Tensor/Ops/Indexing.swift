@@ -81,27 +81,27 @@ extension Tensor {
         let x = data
         result.withUnsafeMutableBufferPointer { rp in
             parallelFor(n, grain: Swift.max(1, 8192 / Swift.max(w * k, 1))) { rows in
-              withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { best in
-                for i in rows {
-                    let row = x + i * w
-                    var filled = 0
-                    for j in 0..<w {
-                        let v = row[j]
-                        // Insertion into the sorted prefix; strict > keeps the lower index on ties.
-                        var pos = filled
-                        while pos > 0 && v > row[Int(best[pos - 1])] { pos -= 1 }
-                        if pos >= k { continue }
-                        var q = Swift.min(filled, k - 1)
-                        while q > pos { best[q] = best[q - 1]; q -= 1 }
-                        best[pos] = Int32(j)
-                        if filled < k { filled += 1 }
-                    }
-                    for j in 0..<k { rp[i * k + j] = best[j] }
-                }
-              }
+                for i in rows { topKRow(x + i * w, w, k, into: rp.baseAddress! + i * k) }
             }
         }
         return Indices(shape: [n, k], values: result)
+    }
+}
+
+/// Indices of the k largest of row[0..<w], largest first, written to `best` (which doubles as
+/// the insertion buffer). Strict > keeps the lower index first on ties.
+@inline(__always)
+private func topKRow(_ row: UnsafePointer<Float>, _ w: Int, _ k: Int, into best: UnsafeMutablePointer<Int32>) {
+    var filled = 0
+    for j in 0..<w {
+        let v = row[j]
+        var pos = filled
+        while pos > 0 && v > row[Int(best[pos - 1])] { pos -= 1 }
+        if pos >= k { continue }
+        var q = Swift.min(filled, k - 1)
+        while q > pos { best[q] = best[q - 1]; q -= 1 }
+        best[pos] = Int32(j)
+        if filled < k { filled += 1 }
     }
 }
 
