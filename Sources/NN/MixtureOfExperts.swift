@@ -42,8 +42,9 @@ public final class ExpertBank: Module {
 /// expert over all its tokens (`groupedLinear`), activation, second grouped GEMM → weighted
 /// scatter-add back to token order (+ shared experts every token passes through).
 ///
-/// Dropless by default; with a capacity factor each expert keeps its first ⌈cf·N·k/E⌉
-/// assignments in token order and the rest are dropped (those tokens keep only the residual).
+/// Dropless by default; with a capacity factor each expert keeps its first ⌈cf·N·k/E⌉ (at most
+/// N) assignments in token order and the rest are dropped: a dropped assignment contributes
+/// exactly 0 (a token dropped by all its experts keeps only the residual and shared experts).
 public final class MixtureOfExperts: Module, FeedForwardLayer {
     public let config: MoEConfig
     public let router: Linear
@@ -162,7 +163,7 @@ struct DispatchPlan {
     init(chosen: [Int32], tokens n: Int, experts e: Int, slots k: Int, capacityFactor: Double?) {
         routedCounts = [Int](repeating: 0, count: e)
         for c in chosen { routedCounts[Int(c)] += 1 }
-        let capacity = capacityFactor.map { Int((Double(n * k) * $0 / Double(e)).rounded(.up)) } ?? Int.max
+        let capacity = capacityFactor.map { DispatchPlan.capacity(factor: $0, tokens: n, experts: e, slots: k) } ?? Int.max
         groupSizes = routedCounts.map { min($0, capacity) }
         var start = [Int](repeating: 0, count: e)
         for i in 1..<max(e, 1) { start[i] = start[i - 1] + groupSizes[i - 1] }
@@ -179,5 +180,13 @@ struct DispatchPlan {
             filled[ex] += 1
         }
         dropRate = n * k > 0 ? Float(n * k - rows) / Float(n * k) : 0
+    }
+
+    /// ⌈factor·N·k/E⌉, at most N (an expert appears once per token). The ceiling forgives a
+    /// relative excess of 1e-9: in binary 1.1·100/11 is 10.000000000000002, which must give 10.
+    static func capacity(factor: Double, tokens n: Int, experts e: Int, slots k: Int) -> Int {
+        let exact = Double(n * k) * factor / Double(max(e, 1))
+        guard exact < Double(n) else { return n }
+        return Int((exact * (1 - 1e-9)).rounded(.up))
     }
 }

@@ -19,8 +19,8 @@ public struct MoEConfig: Codable, Equatable, Sendable {
     public var sharedExperts = 0
     /// Width of one routed expert; default d_ff / granularity.
     public var dExpert: Int?
-    /// nil = dropless. Otherwise each expert takes at most ⌈factor·tokens·k/E⌉ assignments and the
-    /// overflow is dropped (the residual passes those tokens through).
+    /// nil = dropless. Otherwise each expert takes at most ⌈factor·tokens·k/E⌉ (≤ tokens)
+    /// assignments and the overflow is dropped (the residual passes those tokens through).
     public var capacityFactor: Double?
     public var auxLossCoef: Float = 1e-2
     public var zLossCoef: Float = 1e-3
