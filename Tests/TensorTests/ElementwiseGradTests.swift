@@ -46,6 +46,15 @@ import TestSupport
         gradCheck([randn([37], seed: 14, std: 2)]) { $0[0].silu() }
     }
 
+    @Test func sigmoidIsFiniteAtBothEnds() {
+        let x = Tensor(shape: [4], scalars: [-100, -80, 0, 100], requiresGrad: true)
+        let y = x.sigmoid()
+        y.sum().backward()
+        #expect(y.scalars.allSatisfy { $0.isFinite } && abs(y.data[2] - 0.5) < 1e-7 && abs(y.data[3] - 1) < 1e-7)
+        #expect(x.grad!.scalars.allSatisfy { $0.isFinite && $0 >= 0 })
+        #expect(abs(x.grad!.data[2] - 0.25) < 1e-7)
+    }
+
     @Test func activationValues() {
         let x = Tensor(shape: [5], scalars: [-2, -0.5, 0, 1, 3])
         // Reference values from PyTorch (torch.nn.functional, float64).

@@ -28,6 +28,12 @@ enum TanhOp: UnaryKernel {
     @inline(__always) static func value(_ x: Vec8) -> Vec8 { vtanh(x) }
     @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * (1 - y * y) }
 }
+/// σ(x) with the derivative from the output, y(1 − y): no exp(−x) overflow into 0·∞.
+enum SigmoidOp: UnaryKernel {
+    static let name = "sigmoid"
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { vsigmoid(x) }
+    @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 { g * y * (1 - y) }
+}
 enum ReluOp: UnaryKernel {
     static let name = "relu"
     @inline(__always) static func value(_ x: Vec8) -> Vec8 { vmax(x, .zero) }
@@ -120,7 +126,7 @@ extension Tensor {
     public func gelu(approximate: Bool = true) -> Tensor {
         approximate ? unary(GeluTanhOp.self) : unary(GeluExactOp.self)
     }
-    public func sigmoid() -> Tensor { (-self).exp().affine(scale: 1, shift: 1).reciprocal() }
+    public func sigmoid() -> Tensor { unary(SigmoidOp.self) }
     public func reciprocal() -> Tensor { 1 / self }
 
     /// Natural logarithm (libm per element: not used on hot paths).
