@@ -54,5 +54,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
+        // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
+        .testTarget(name: "CLITests", resources: [.copy("Fixtures")]),
     ]
 )

@@ -3,12 +3,12 @@ import Foundation
 import Plot
 
 /// `windtunnel plot <chart>`: SVG charts. `curves` reads run logs; the fit-based charts
-/// (isoflop, frontier, fit) wrap the `Charts` builders around ScalingLaws results.
+/// (isoflop, frontier, fit; PlotFitCommands.swift) run a fit and draw it with FitPlots.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw SVG charts of runs, sweeps and fits.",
-        subcommands: [PlotCurvesCommand.self]
+        subcommands: [PlotCurvesCommand.self, PlotIsoFLOPCommand.self, PlotFrontierCommand.self, PlotFitCommand.self]
     )
 }
 

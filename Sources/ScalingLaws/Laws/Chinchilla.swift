@@ -152,6 +152,12 @@ public struct ChinchillaResult: FitReport {
 
     public func predictLoss(n: Double, d: Double) -> Double { point.loss(n: n, d: d) }
 
+    /// The compute-optimal allocation at any budget, with 95% intervals over the bootstrap refits
+    /// (none without bootstrap): what `computeOptimal` holds for `options.budgets`, for plots.
+    public func computeOptimal(at budget: Double) -> ComputeOptimalEstimate {
+        ComputeOptimalEstimate(budget: budget, point: point, samples: bootstrapSamples)
+    }
+
     public func detailLines() -> [String] {
         var lines = ["objective (Σ Huber, δ=\(formatNumber(optimizerDelta))): \(formatNumber(objective)) on \(nRows) rows (\(lossColumn))"]
         lines.append("allocation under C = 6ND: N_opt = G·(C/6)^a, D_opt = (C/6)^b / G")

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Plot
+import ScalingLaws
+
+/// `windtunnel plot isoflop|frontier|fit`: run a fit (same options as `windtunnel fit`) and
+/// write one of its charts to a file. The charts themselves are FitPlots'.
+
+struct PlotIsoFLOPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "isoflop",
+        abstract: "Loss vs N per FLOP budget with the fitted parabolas and their minima (Approach 2).",
+        discussion: "--law chinchilla draws the fitted Chinchilla law along each budget instead (D = C/6N).")
+
+    enum Law: String, ExpressibleByArgument, CaseIterable { case isoflop, chinchilla }
+
+    @Option(help: "The fit: isoFLOP parabolas, or the Chinchilla law along each budget.")
+    var law: Law = .isoflop
+    @OptionGroup var fit: FitOptions
+    @OptionGroup var chart: ChartFileOptions
+
+    func run() throws {
+        var fit = self.fit
+        if fit.bootstrap == nil { fit.bootstrap = 0 }  // this chart shows no intervals
+        let fitted = try fit.fit(law == .isoflop ? .isoflop : .chinchilla)
+        guard let figure = try FitPlots.figure(.isoflop, for: fitted) else {
+            throw CLIError("--input \(fit.input): the runs do not form FLOP budgets (2 to 16 values of C with at least 3 runs each); no isoFLOP chart to draw")
+        }
+        try chart.write(figure, fitted: fitted)
+    }
+}
+
+struct PlotFrontierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontier",
+        abstract: "Compute-optimal N and D vs C: fitted power laws with bootstrap bands.",
+        discussion: "--law isoflop (default) uses the isoFLOP parabolas' minima (Approach 2), envelope the lower envelope of loss curves (Approach 1), chinchilla the fitted law's allocation (Approach 3).")
+
+    enum Law: String, ExpressibleByArgument, CaseIterable { case isoflop, envelope, chinchilla }
+
+    @Option(help: "The fit whose allocation to draw (see above).")
+    var law: Law = .isoflop
+    @OptionGroup var fit: FitOptions
+    @OptionGroup var chart: ChartFileOptions
+
+    func run() throws {
+        let fitted = try fit.fit(FitLaw(rawValue: law.rawValue)!)
+        try chart.write(try FitPlots.figure(.frontier, for: fitted)!, fitted: fitted)
+    }
+}
+
+struct PlotFitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit diagnostics: predicted vs observed loss and residuals (schedule: observed vs predicted curves).")
+
+    enum Law: String, ExpressibleByArgument, CaseIterable { case chinchilla, kaplan, power, moe, schedule }
+
+    @Option(help: "The law to diagnose.")
+    var law: Law = .chinchilla
+    @OptionGroup var fit: FitOptions
+    @OptionGroup var chart: ChartFileOptions
+
+    func run() throws {
+        var fit = self.fit
+        if fit.bootstrap == nil { fit.bootstrap = 0 }  // diagnostics show no intervals
+        let fitted = try fit.fit(FitLaw(rawValue: law.rawValue)!)
+        try chart.write(try FitPlots.figure(law == .schedule ? .curves : .fit, for: fitted)!, fitted: fitted)
+    }
+}
+
+/// Output options of the fit-based charts.
+struct ChartFileOptions: ParsableArguments {
+    @Option(help: "Output SVG file (written atomically).")
+    var out: String
+
+    @Option(help: "Chart title (default: one naming the law).")
+    var title: String?
+
+    @Option(help: "Width in pixels (of each panel, for two-panel charts).")
+    var width: Double?
+
+    @Option(help: "Height in pixels (of each panel).")
+    var height: Double?
+
+    func write(_ figure: Figure, fitted: FittedLaw) throws {
+        var figure = figure
+        if let title {
+            if figure.panels.count == 1 { figure.panels[0].title = title } else { figure.title = title }
+        }
+        figure.panelSize = Size(width: width ?? figure.panelSize.width, height: height ?? figure.panelSize.height)
+        for warning in fitted.report.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        let url = URL(fileURLWithPath: out)
+        do {
+            let rendered = try figure.write(to: url)
+            printNotes(rendered.notes, file: url.lastPathComponent)
+        } catch let error as PlotError {
+            throw CLIError(error.description)
+        }
+        print("wrote \(url.path) (\(fitted.report.law))")
+    }
+}
