@@ -34,6 +34,15 @@ public enum Threads {
         openblas_set_num_threads(blasThreading == .own ? 1 : Int32(n))
     }
 
+    /// Runs `body` with OpenBLAS threaded at the full budget (in `own` mode it is otherwise kept at
+    /// one thread): for raw-BLAS baselines in benchmarks.
+    public static func withOpenBLASThreads<R>(_ body: () throws -> R) rethrows -> R {
+        guard blasThreading == .own, count > 1 else { return try body() }
+        openblas_set_num_threads(Int32(count))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
     /// Runs `body` with OpenBLAS pinned to one thread: for loops that themselves run BLAS calls on
     /// several of our threads (per-head attention), so the two levels never multiply.
     @inline(__always)

@@ -14,7 +14,8 @@ public enum KernelBenchmarks {
     }
 
     /// n×n×n products: `Tensor.matmul` (including output allocation from the pool) against a raw
-    /// `cblas_sgemm` into a preallocated buffer, on the same operands, rounds interleaved.
+    /// `cblas_sgemm` into a preallocated buffer, on the same operands, rounds interleaved. The raw
+    /// call gets OpenBLAS's own threads at the same budget (the baseline a user would write).
     public static func gemm(sizes: [Int] = [256, 512, 1024], rounds: Int = 15) -> [GemmResult] {
         sizes.map { n in
             var rng = RandomState(seed: UInt64(n))
@@ -23,8 +24,10 @@ public enum KernelBenchmarks {
             let n32 = Int32(n)
             let tensorCall = { _ = Tensor.noGrad { a.matmul(b) } }
             let rawCall = {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32,
-                            1, a.data, n32, b.data, n32, 0, c.data, n32)
+                Threads.withOpenBLASThreads {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, n32, n32,
+                                1, a.data, n32, b.data, n32, 0, c.data, n32)
+                }
             }
             let t0 = monotonicSeconds(); rawCall(); let once = monotonicSeconds() - t0
             let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once), [tensorCall, rawCall])
