@@ -9,7 +9,7 @@ struct WindTunnel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "windtunnel",
         abstract: "Language-model scaling experiments on a CPU workstation.",
-        subcommands: [TrainCommand.self, DataCommand.self, BenchCommand.self, PlotCommand.self]
+        subcommands: [TrainCommand.self, DataCommand.self, BenchCommand.self, PlotCommand.self, SweepCommand.self]
     )
 }
 
