@@ -26,6 +26,8 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fd, 1)
         posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        // Nothing else leaks into the child (lock files, a parent's pipes that signal our exit).
+        addCloseFrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -76,5 +78,19 @@ func signalName(_ s: Int32) -> String {
     case SIGTRAP: return "SIGTRAP"
     case SIGHUP: return "SIGHUP"
     default: return "signal \(s)"
+    }
+}
+
+/// `posix_spawn_file_actions_addclosefrom_np` (glibc ≥ 2.34; Swift does not import it), else a
+/// close action for every descriptor ≥ `lowest` open now (glibc ignores closes of closed ones).
+func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") {
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
+        return
+    }
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap({ Int32($0) }).sorted() where fd >= lowest {
+        posix_spawn_file_actions_addclose(&actions, fd)
     }
 }

@@ -290,6 +290,12 @@ public enum SweepSignals {
     nonisolated(unsafe) static var last: sig_atomic_t = 0
 
     public static func install() {
+        // A parent may have started us with these blocked (the mask is inherited across exec).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in [SIGINT, SIGTERM] {
             signal(s) { sig in
                 SweepSignals.last = sig
