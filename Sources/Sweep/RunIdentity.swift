@@ -23,6 +23,7 @@ public enum RunIdentity {
         switch value {
         case .object, .array: shown = String(format: "%08x", hash32(value.canonical))
         case .null: shown = "none"
+        case .int(let i): shown = compactNumber(Double(i))
         default: shown = value.description
         }
         return sanitize(name + shown)

@@ -64,7 +64,7 @@ struct PlanBuilder {
             guard case .object = base else { throw SweepError("\(url.path): the config must be a JSON object") }
         }
         for (path, value) in spec.set.sorted(by: { $0.key < $1.key }) {
-            do { try base.set(value, at: Self.split(path)) } catch {
+            do { try Self.assign(value, at: path, in: &base) } catch {
                 throw SweepError("\(specURL.path): set.\(path): \((error as? ConfigError)?.message ?? "\(error)")")
             }
         }
@@ -72,12 +72,24 @@ struct PlanBuilder {
 
     static func split(_ path: String) -> [String] { path.split(separator: ".").map(String.init) }
 
+    static let budgetKeys = ["tokens", "steps", "flops"]
+
+    /// Sets a key path. A train budget (`train.tokens`, `train.steps`, `train.flops`) replaces
+    /// the base's budget: a config has exactly one.
+    static func assign(_ value: JSONValue, at path: String, in tree: inout JSONValue) throws {
+        let keys = split(path)
+        if keys.count == 2, keys[0] == "train", budgetKeys.contains(keys[1]) {
+            for other in budgetKeys where other != keys[1] { tree.remove(at: ["train", other]) }
+        }
+        try tree.set(value, at: keys)
+    }
+
     mutating func build() throws -> SweepPlan {
         var candidates: [Candidate] = []
         for variant in variants() {
             var tree = base
             for a in variant.assignments {
-                do { try tree.set(a.value, at: Self.split(a.path)) } catch {
+                do { try Self.assign(a.value, at: a.path, in: &tree) } catch {
                     errors.append((variant.labels.joined(separator: "-"), "\(a.path): \((error as? ConfigError)?.message ?? "\(error)")"))
                     continue
                 }
@@ -212,7 +224,7 @@ struct PlanBuilder {
     mutating func apply(_ model: Variant, to tree: JSONValue, labels: [String]) -> JSONValue? {
         var t = tree
         for a in model.assignments {
-            do { try t.set(a.value, at: Self.split(a.path)) } catch {
+            do { try Self.assign(a.value, at: a.path, in: &t) } catch {
                 errors.append(((labels + model.labels).joined(separator: "-"), "\(a.path): \((error as? ConfigError)?.message ?? "\(error)")"))
                 return nil
             }

@@ -17,16 +17,24 @@ public enum ThroughputProbe {
     }
 
     /// Times one warm-up step, then steps until `minSeconds` have passed (at least one and at most
-    /// `maxSteps`), so a shape costs about one warm-up step plus `minSeconds`. Sets the process's
-    /// thread budget to `threads`.
-    public static func measure(_ config: TrainConfig, threads: Int, minSeconds: Double = 0.25, maxSteps: Int = 3) -> Measurement {
+    /// `maxSteps`), so a shape costs about one warm-up step plus `minSeconds`. Large steps are
+    /// timed on a smaller batch (at most `maxFLOPsPerStep` training FLOPs, no gradient
+    /// accumulation) and scaled up: big models' step time is proportional to the batch. Sets the
+    /// process's thread budget to `threads`.
+    public static func measure(_ config: TrainConfig, threads: Int, minSeconds: Double = 0.25, maxSteps: Int = 3,
+                               maxFLOPsPerStep: Double = 3e9) -> Measurement {
         Threads.configure(threads)
         let model = GPT(config.model)
         var rng = RandomState(seed: config.seed)
         model.initialize(rng: &rng)
         let params = ParameterArena(model)
         let optimizer = AdamW(params, config.optim.hyperparameters)
-        let b = config.train.batchSize, t = config.model.contextLength, accum = config.train.gradAccum
+        let t = config.model.contextLength
+        let microBatches = config.train.batchSize * config.train.gradAccum
+        let flopsPerSequence = config.model.flopsPerToken * Double(t)
+        let b = max(1, min(config.train.batchSize, Int(maxFLOPsPerStep / flopsPerSequence)))
+        let accum = b < config.train.batchSize ? 1 : config.train.gradAccum
+        let scale = Double(microBatches) / Double(b * accum)
         var tokenRNG = rng
         func batch() -> Indices {
             Indices(shape: [b, t], values: (0..<(b * t)).map { _ in Int32(tokenRNG.nextInt(below: config.model.vocabSize)) })
@@ -49,11 +57,11 @@ public enum ThroughputProbe {
             step()
             steps += 1
         } while steps < maxSteps && monotonicSeconds() - start < minSeconds
-        let perStep = (monotonicSeconds() - start) / Double(steps)
+        let perStep = (monotonicSeconds() - start) / Double(steps) * scale
         let evalStart = monotonicSeconds()
         var context = ForwardContext(training: false)
         _ = Tensor.noGrad { model.loss(inputs, targets: targets, context: &context).crossEntropy }
-        let perEval = monotonicSeconds() - evalStart
+        let perEval = (monotonicSeconds() - evalStart) * Double(config.train.batchSize) / Double(b)
         return Measurement(secondsPerStep: perStep, secondsPerEvalBatch: perEval,
                            tokensPerStep: config.tokensPerStep, threads: threads)
     }

@@ -53,6 +53,15 @@ import Trainer
         #expect(p.runs.allSatisfy { $0.id.hasPrefix("d\($0.config.model.dModel)-h\($0.config.model.nHead)-lr") })
     }
 
+    @Test func aBudgetAxisReplacesTheBaseBudget() throws {
+        let p = try plan("""
+            { "base": \(plannerBase), "grid": { "axes": { "train.tokens": [2e5, 1e6] } } }
+            """)
+        #expect(p.runs.map(\.steps) == [Int((2e5 / 256).rounded(.up)), Int((1e6 / 256).rounded(.up))])
+        #expect(p.runs.allSatisfy { $0.config.train.steps == nil })
+        #expect(p.runs.map { String($0.id.split(separator: "-")[0]) } == ["t2e5", "t1e6"])
+    }
+
     @Test func runIDsAreStableAndAnExtraValueOnlyAddsRuns() throws {
         let spec = { (lrs: String) in
             """
