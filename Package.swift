@@ -56,5 +56,6 @@ let package = Package(
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Trainer", "NN", "Data"]),
     ]
 )

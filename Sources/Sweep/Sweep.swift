@@ -1,1 +1,12 @@
-// placeholder
+/// # Sweep
+///
+/// Scaling sweeps over train configs. A JSON spec (`SweepSpec`) names a base config, a grid of
+/// variants and optionally isoFLOP budgets or WSD cooldown branches; `SweepPlanner` expands it
+/// into `PlannedRun`s with stable ids (readable prefix + hash of the resolved config), validating
+/// every config first. `LocalExecutor` runs them as `windtunnel train` child processes with
+/// per-run locks, resume, fault records and signal forwarding; `SlurmScripts` writes (and
+/// submits) array jobs that do the same per run; `Results` reads the run directories into the
+/// results table the fitter consumes (`<sweep dir>/results.csv`, `runs/<id>/metrics.jsonl`).
+///
+/// Sweep knows configs, not training: it never builds a model (the CLI passes a throughput probe
+/// in for time estimates).

@@ -1,0 +1,84 @@
+import Foundation
+import Trainer
+
+/// The results table (DESIGN.md): one row per finished run or branch of the plan, from its
+/// summary.json. `N` = total params, `N_active` = active params, `D` = tokens, `C` = FLOPs (the
+/// run's `flop_accounting`), `loss` = final train loss, `val_loss` = final val loss. Dense models
+/// have experts = top_k = 1. A branch's D and C count its stable phase (`branch_of` names it).
+public enum Results {
+    public static let columns = [
+        "run_id", "N", "N_nonembed", "N_active", "D", "C", "loss", "val_loss", "schedule", "experts", "top_k",
+        "d_model", "n_layer", "status", "role", "branch_of", "isoflop_budget", "tokens_per_param", "lr", "seed",
+        "steps", "n_head", "context_length", "N_active_nonembed", "best_val_loss", "flop_accounting", "wall_time_s",
+    ]
+
+    public typealias Row = [String: JSONValue]
+
+    public static func rows(_ plan: SweepPlan) -> [Row] {
+        let store = plan.store
+        return plan.runs.compactMap { run in
+            guard let s = store.summary(run.id), s.status == .finished else { return nil }
+            let c = run.config
+            var row: Row = [
+                "run_id": .string(run.id), "N": .int(s.params), "N_nonembed": .int(s.paramsNonEmbedding),
+                "N_active": .int(s.paramsActive), "D": number(s.tokens), "C": number(s.flops),
+                "schedule": .string(s.schedule), "experts": .int(s.experts ?? 1), "top_k": .int(s.topK ?? 1),
+                "d_model": .int(s.dModel), "n_layer": .int(s.nLayer), "status": .string(s.status.rawValue),
+                "role": .string(run.role.rawValue), "tokens_per_param": number(s.tokens / Double(max(s.paramsActive, 1))),
+                "lr": number(c.optim.lr), "seed": .int(Int(truncatingIfNeeded: s.seed)), "steps": .int(s.steps),
+                "n_head": .int(c.model.nHead), "context_length": .int(c.model.contextLength),
+                "N_active_nonembed": .int(s.paramsActiveNonEmbedding), "flop_accounting": .string(s.flopAccounting),
+                "wall_time_s": number((s.wallTimeS * 100).rounded() / 100),
+            ]
+            row["loss"] = s.finalTrainLoss.map(number) ?? .null
+            row["val_loss"] = s.finalValLoss.map(number) ?? .null
+            row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
+            row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
+            row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
+            return row
+        }
+    }
+
+    static func number(_ x: Double) -> JSONValue {
+        x == x.rounded() && abs(x) < 9e15 ? .int(Int(x)) : .double(x)
+    }
+
+    static func cell(_ v: JSONValue?) -> String {
+        switch v {
+        case nil, .null?: return ""
+        case .string(let s)?:
+            return s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        case let v?: return v.canonical
+        }
+    }
+
+    public static func csv(_ rows: [Row]) -> String {
+        var lines = [columns.joined(separator: ",")]
+        for row in rows { lines.append(columns.map { cell(row[$0]) }.joined(separator: ",")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func jsonl(_ rows: [Row]) -> String {
+        rows.map { row in
+            "{" + columns.compactMap { k in row[k].map { JSONValue.quote(k) + ":" + $0.canonical } }.joined(separator: ",") + "}\n"
+        }.joined()
+    }
+
+    /// Writes `results.csv` atomically, under a sweep-wide lock so that concurrent writers (Slurm
+    /// array tasks) never replace a fuller table with an older one: each writer reads the run
+    /// directories only once it holds the lock.
+    public static func writeCSV(plan: SweepPlan) throws {
+        let store = plan.store
+        try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
+        let lock = store.directory.appendingPathComponent(".results.lock")
+        let deadline = Date().addingTimeInterval(30)
+        while try RunLock.acquire(lock) != nil {
+            guard Date() < deadline else {
+                throw SweepError("\(lock.path): held for over 30 s by another process; results.csv not written (rerun `sweep run` or delete the lock)")
+            }
+            usleep(50_000)
+        }
+        defer { RunLock.release(lock) }
+        try Data(csv(rows(plan)).utf8).write(to: store.resultsCSV, options: .atomic)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NN
+import Trainer
+
+/// One training run of a sweep, fully resolved.
+public struct PlannedRun: Sendable {
+    public enum Role: String, Codable, Sendable {
+        /// A run trained from scratch (grid point, isoFLOP point, cosine baseline).
+        case run
+        /// A constant-LR WSD stable phase that keeps checkpoints at its branches' decay starts.
+        case stable
+        /// A WSD cooldown branch started from a stable run's checkpoint.
+        case branch
+    }
+
+    public var id: String
+    public var role: Role
+    public var config: TrainConfig
+    /// The run that must finish first (a branch's stable run).
+    public var dependsOn: String?
+    /// The FLOP budget an isoFLOP point was sized from (its actual C is `flops`).
+    public var isoflopBudget: Double?
+    /// A branch's decay start = the stable checkpoint step it starts from.
+    public var branchStep: Int?
+    /// The grid, model and budget parts of the id, e.g. ["lr0.001", "d64", "l2", "c1e13"].
+    public var labels: [String]
+    public var accounting: ModelAccounting
+
+    public var steps: Int { config.totalSteps }
+    public var tokensPerStep: Int { config.tokensPerStep }
+    /// D: tokens seen by the end of the run (a branch counts its stable phase).
+    public var tokens: Double { Double(steps * tokensPerStep) }
+    public var flopsPerToken: Double { config.model.flopsPerToken }
+    /// C = D × FLOPs per token, under the config's `model.flop_accounting`.
+    public var flops: Double { tokens * flopsPerToken }
+    /// Steps this run trains itself (a branch only trains its cooldown).
+    public var stepsToTrain: Int { steps - (branchStep ?? 0) }
+    /// FLOPs this run spends itself.
+    public var costFLOPs: Double { Double(stepsToTrain * tokensPerStep) * flopsPerToken }
+    /// D / N_active.
+    public var tokensPerParam: Double { tokens / Double(max(accounting.activeParams, 1)) }
+}
+
+/// A point the planner left out, with the reason (printed by `sweep plan` and `sweep run`).
+public struct DroppedRun: Sendable, Equatable {
+    public var label: String
+    public var reason: String
+}
+
+public struct SweepPlan: Sendable {
+    public var specURL: URL
+    public var spec: SweepSpec
+    /// The sweep directory as the spec (or the default) names it, relative to the working directory.
+    public var directoryPath: String
+    public var runs: [PlannedRun]
+    public var dropped: [DroppedRun]
+
+    public var directory: URL { URL(fileURLWithPath: directoryPath) }
+    public var store: SweepStore { SweepStore(directory) }
+    public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id } }
+    public var totalCostFLOPs: Double { runs.reduce(0) { $0 + $1.costFLOPs } }
+}

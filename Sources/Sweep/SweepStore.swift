@@ -1,0 +1,109 @@
+import Foundation
+import Trainer
+
+/// The sweep directory: `runs/<id>/` per run (the trainer's files plus the sweep's `status.json`,
+/// `train.log` and `lock`), `results.csv`, and `slurm/` for batch scripts and their logs. The
+/// fitter reads `results.csv` and `runs/<id>/metrics.jsonl`.
+public struct SweepStore: Sendable {
+    public let directory: URL
+
+    public init(_ directory: URL) { self.directory = directory }
+
+    public var runsDirectory: URL { directory.appendingPathComponent("runs") }
+    public var resultsCSV: URL { directory.appendingPathComponent("results.csv") }
+    public var slurmDirectory: URL { directory.appendingPathComponent("slurm") }
+    public func runDirectory(_ id: String) -> URL { runsDirectory.appendingPathComponent(id) }
+    public func files(_ id: String) -> RunFiles { RunFiles(runDirectory(id)) }
+    public func statusFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("status.json") }
+    public func lockFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("lock") }
+    public func logFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("train.log") }
+
+    public func record(_ id: String) -> RunRecord? {
+        (try? Data(contentsOf: statusFile(id))).flatMap { try? JSONDecoder().decode(RunRecord.self, from: $0) }
+    }
+
+    public func write(_ record: RunRecord, for id: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: statusFile(id), options: .atomic)
+    }
+
+    public func summary(_ id: String) -> RunSummary? { try? RunSummary.read(files(id).summary) }
+
+    /// Run directories on disk that the plan does not name (left alone; `status` mentions them).
+    public func orphans(of plan: SweepPlan) -> [String] {
+        let ids = Set(plan.runs.map(\.id))
+        let found = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
+        return found.filter { !ids.contains($0) && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Where a run stands, from its files (summary.json, status.json, lock, checkpoint).
+    public func state(of run: PlannedRun, in plan: SweepPlan? = nil) -> RunState {
+        let id = run.id
+        if let s = summary(id) {
+            switch s.status {
+            case .finished: return RunState(.done, "val loss \(s.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a") after \(s.steps) steps")
+            case .diverged: return RunState(.diverged, s.reason ?? "diverged")
+            case .failed: return RunState(.failed, s.reason ?? "failed")
+            }
+        }
+        if let owner = RunLock.read(lockFile(id)), !owner.isStale {
+            return RunState(.running, owner.summary)
+        }
+        let record = record(id)
+        let progress = lastLoggedStep(id).map { "; last logged step \($0) of \(run.steps)" } ?? ""
+        switch record?.status {
+        case .failed?: return RunState(.failed, (record?.reason ?? "failed") + progress)
+        case .interrupted?: return RunState(.interrupted, (record?.reason ?? "interrupted") + progress)
+        case .running?: return RunState(.interrupted, "its sweep process (\(record?.host ?? "?") pid \(record?.pid ?? 0)) is gone" + progress)
+        default: break
+        }
+        if files(id).hasCheckpoint || FileManager.default.fileExists(atPath: files(id).metrics.path) {
+            return RunState(.interrupted, "stopped without a record" + progress)
+        }
+        if let dep = run.dependsOn {
+            let depState = plan?.run(dep).map { state(of: $0) }
+            if depState?.kind != .done {
+                return RunState(.pending, "waits for its stable run \(dep)" + (depState.map { " (\($0.kind.rawValue))" } ?? ""))
+            }
+        }
+        return RunState(.pending, nil)
+    }
+
+    func lastLoggedStep(_ id: String) -> Int? {
+        guard let data = try? Data(contentsOf: files(id).metrics) else { return nil }
+        for line in data.split(separator: 0x0A).reversed() {
+            if let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let s = o["step"] as? Int { return s }
+        }
+        return nil
+    }
+}
+
+public struct RunState: Equatable, Sendable {
+    public enum Kind: String, Sendable, CaseIterable { case done, running, failed, diverged, interrupted, pending }
+    public var kind: Kind
+    public var reason: String?
+    public init(_ kind: Kind, _ reason: String?) { self.kind = kind; self.reason = reason }
+}
+
+/// `runs/<id>/status.json`: what the sweep saw of a run's last attempt (written atomically).
+public struct RunRecord: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable { case running, finished, diverged, failed, interrupted }
+    public var status: Status
+    public var reason: String?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var host: String
+    public var pid: Int32
+    public var childPid: Int32?
+    public var startedAt: String
+    public var endedAt: String?
+    public var attempts: Int
+    /// Wall time of the child process (spawn to exit), seconds.
+    public var childWallS: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case status, reason, exitCode = "exit_code", signal, host, pid, childPid = "child_pid"
+        case startedAt = "started_at", endedAt = "ended_at", attempts, childWallS = "child_wall_s"
+    }
+}

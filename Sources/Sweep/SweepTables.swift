@@ -1,0 +1,89 @@
+import Foundation
+
+/// Text tables for `sweep plan`, `sweep status` and `sweep results`.
+public enum SweepTables {
+    public static func plan(_ plan: SweepPlan, estimates: TimeEstimates?, jobs: Int, threadsPerJob: Int) -> String {
+        var rows = [["id", "role", "N", "N_active", "D", "C", "tok/param", "steps", "est. time"]]
+        for run in plan.runs {
+            rows.append([
+                run.id, run.role == .branch ? "branch@\(run.branchStep ?? 0)" : run.role.rawValue,
+                count(Double(run.accounting.totalParams)), count(Double(run.accounting.activeParams)),
+                count(run.tokens), sci(run.flops), String(format: "%.1f", run.tokensPerParam), String(run.steps),
+                estimates?.seconds[run.id].map(duration) ?? "-",
+            ])
+        }
+        var out = table(rows)
+        if !plan.dropped.isEmpty {
+            out += "\ndropped \(plan.dropped.count):\n" + plan.dropped.map { "  \($0.label): \($0.reason)" }.joined(separator: "\n") + "\n"
+        }
+        out += "\n\(plan.runs.count) runs in \(plan.directoryPath), \(sci(plan.totalCostFLOPs)) FLOPs to train"
+        let branches = plan.runs.filter { $0.role == .branch }.count
+        if branches > 0 { out += " (branches train only their cooldown)" }
+        if let e = estimates {
+            let total = plan.runs.reduce(0) { $0 + (e.seconds[$1.id] ?? 0) }
+            out += "\nestimated \(duration(total)) of run time; ≈ \(duration(e.wallSeconds(plan.runs, jobs: jobs))) wall with --jobs \(jobs) --threads-per-job \(threadsPerJob)"
+            out += " (probe: \(e.probedShapes) shape(s) in \(String(format: "%.1f", e.probeSeconds)) s; a shared machine runs slower)"
+        }
+        return out + "\n"
+    }
+
+    public static func status(_ plan: SweepPlan) -> String {
+        let store = plan.store
+        var counts: [RunState.Kind: Int] = [:]
+        var rows = [["id", "state", "detail"]]
+        for run in plan.runs {
+            let s = store.state(of: run, in: plan)
+            counts[s.kind, default: 0] += 1
+            rows.append([run.id, s.kind.rawValue, s.reason ?? ""])
+        }
+        var out = table(rows) + "\n"
+        out += RunState.Kind.allCases.compactMap { k in counts[k].map { "\($0) \(k.rawValue)" } }.joined(separator: ", ")
+        out += " (of \(plan.runs.count) in \(plan.directoryPath))\n"
+        let orphans = store.orphans(of: plan)
+        if !orphans.isEmpty {
+            out += "\(orphans.count) run director\(orphans.count == 1 ? "y" : "ies") not in the spec (left alone): \(orphans.prefix(5).joined(separator: ", "))\(orphans.count > 5 ? ", …" : "")\n"
+        }
+        return out
+    }
+
+    public static func results(_ rows: [Results.Row]) -> String {
+        let columns = ["run_id", "N", "N_active", "D", "C", "tokens_per_param", "loss", "val_loss", "schedule", "experts", "top_k", "d_model", "n_layer"]
+        var table = [columns]
+        for r in rows {
+            table.append(columns.map { c in
+                switch (c, r[c]) {
+                case ("N", let v?), ("N_active", let v?), ("D", let v?): return v.doubleValue.map(count) ?? ""
+                case ("C", let v?): return v.doubleValue.map(sci) ?? ""
+                case ("loss", let v?), ("val_loss", let v?): return v.doubleValue.map { String(format: "%.4f", $0) } ?? ""
+                case ("tokens_per_param", let v?): return v.doubleValue.map { String(format: "%.1f", $0) } ?? ""
+                case (_, let v?): return v.description == "null" ? "" : v.description
+                default: return ""
+                }
+            })
+        }
+        return self.table(table) + "\n\(rows.count) finished run(s)\n"
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    public static func count(_ x: Double) -> String {
+        for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] where abs(x) >= scale {
+            return String(format: "%.3g", x / scale) + suffix
+        }
+        return String(format: "%.3g", x)
+    }
+
+    public static func sci(_ x: Double) -> String { String(format: "%.2e", x) }
+
+    public static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" : t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : "\(t)s"
+    }
+}
