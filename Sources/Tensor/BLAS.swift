@@ -20,8 +20,21 @@ public enum BLAS {
         let threads = Threads.count
         if Threads.blasThreading == .own && threads > 1 && !Threads.inParallelRegion
             && Double(m) * Double(n) * Double(k) >= splitThreshold && max(m, n) >= 2 * minSplit {
-            split(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                  beta: beta, c: c, ldc: ldc)
+            if max(m, n) >= 2 * min(m, n) || min(m, n) < squareThreshold
+                || Double(m) * Double(n) * Double(k) < squareMinMACs {
+                split(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
+            } else {
+                // Big square-ish products share packed panels best inside OpenBLAS's own threading
+                // (2 cores, n = 512: two independent half products reach 42–50 GFLOP/s, OpenBLAS
+                // ~60, even from C with pthreads). Its workers then spin ~0.1 s and steal cores
+                // from our next kernels, so only products big enough to pay for that go there;
+                // training products are mostly tall (M = B·T) and stay ours.
+                Threads.withOpenBLASThreads {
+                    call(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                         beta: beta, c: c, ldc: ldc)
+                }
+            }
             return
         }
         call(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
@@ -32,11 +45,15 @@ public enum BLAS {
     static let splitThreshold = 1.0e6
     /// Smallest block of rows or columns a thread gets (keeps OpenBLAS's micro-kernels busy).
     static let minSplit = 32
+    /// Square-ish products with both sides at least this large use OpenBLAS's threading.
+    static let squareThreshold = 512
+    /// ... and at least this many multiply-adds (keeps e.g. [768, 128]·[128, 512] ours).
+    static let squareMinMACs = 512.0 * 512.0 * 512.0
 
-    /// With `.own` threading, OpenBLAS runs single-threaded and a product is split over our
-    /// threads along the larger of M and N (each block one `cblas_sgemm` on its rows or columns of
-    /// C): one pool for everything, so no OpenBLAS worker spins while our kernels run, and
-    /// results do not depend on what other threads are doing.
+    /// With `.own` threading, OpenBLAS runs single-threaded and a tall product (one side at least
+    /// twice the other: the activations of a batch, M = B·T) is split over our threads into blocks
+    /// along its long side, each block one `cblas_sgemm`: one pool for everything, so no OpenBLAS
+    /// worker spins while our kernels run, and results do not depend on what other threads do.
     static func split(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -32,6 +32,35 @@ public enum Threads {
             blasThreading = mode
         }
         openblas_set_num_threads(blasThreading == .own ? 1 : Int32(n))
+        warmUpBLASBuffers(callers: n)
+    }
+
+    nonisolated(unsafe) private static var warmedCallers = 0
+
+    /// Makes OpenBLAS write every page of the packing buffers that up to `callers` concurrent
+    /// single-threaded calls use. OpenBLAS 0.3.21 (Zen kernels) runs 3–4× slower (≈10 vs ≈36
+    /// GFLOP/s on one core) for products whose output rows are ≤ 320 wide until a larger product
+    /// has touched the buffer: its kernels prefetch into never-written pages, and those prefetches
+    /// miss the page tables on every call. One 512³ product per caller fixes it for the process
+    /// (Scripts/blas-first-touch.c reproduces the effect outside Swift).
+    private static func warmUpBLASBuffers(callers: Int) {
+        guard callers > warmedCallers else { return }
+        warmedCallers = callers
+        let n = 512
+        openblas_set_num_threads(1)
+        // The pool hands a free buffer to each concurrent call, so the warm-up calls must overlap:
+        // each repeats its product so that every caller is still busy when the last one starts.
+        DispatchQueue.concurrentPerform(iterations: callers) { _ in
+            let a = [Float](repeating: 0.5, count: n * n)
+            var c = [Float](repeating: 0, count: n * n)
+            for _ in 0..<3 {
+                c.withUnsafeMutableBufferPointer { c in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
+                                1, a, Int32(n), a, Int32(n), 0, c.baseAddress, Int32(n))
+                }
+            }
+        }
+        openblas_set_num_threads(blasThreading == .own ? 1 : Int32(current))
     }
 
     /// Runs `body` with OpenBLAS threaded at the full budget (in `own` mode it is otherwise kept at

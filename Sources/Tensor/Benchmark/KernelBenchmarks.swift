@@ -30,7 +30,9 @@ public enum KernelBenchmarks {
                 }
             }
             let t0 = monotonicSeconds(); rawCall(); let once = monotonicSeconds() - t0
-            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once), [tensorCall, rawCall])
+            let settle = Threads.blasThreading == .own ? 0.25 : 0
+            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once), settle: [0, settle],
+                                                [tensorCall, rawCall])
             let flops = 2 * Double(n) * Double(n) * Double(n)
             let tg = flops / times[0] / 1e9, sg = flops / times[1] / 1e9
             return GemmResult(n: n, threads: Threads.count, tensor_gflops: round3(tg), sgemm_gflops: round3(sg), ratio: round3(tg / sg))
