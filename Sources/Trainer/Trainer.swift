@@ -245,9 +245,14 @@ public final class TrainingRun {
                                        dropoutRNG: dropoutRNG, sampler: sampler.state)
         try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
         if config.train.keepCheckpointsAt.contains(step) {
+            // Copy to a temporary name, then rename over: a branch never starts from half a file.
             let kept = files.checkpoint(step: step)
-            try? FileManager.default.removeItem(at: kept)
-            try FileManager.default.copyItem(at: files.checkpoint, to: kept)
+            let partial = kept.deletingLastPathComponent().appendingPathComponent(".\(kept.lastPathComponent).partial")
+            try? FileManager.default.removeItem(at: partial)
+            try FileManager.default.copyItem(at: files.checkpoint, to: partial)
+            guard rename(partial.path, kept.path) == 0 else {
+                throw TrainingError("cannot write \(kept.path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 

@@ -52,15 +52,28 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// First SIGINT/SIGTERM: finish the current step, checkpoint, stop. A second one exits at once.
+/// First SIGINT/SIGTERM: finish the current step, checkpoint, stop. A second one more than two
+/// seconds later exits at once (a terminal and a process-group kill often deliver the same stop
+/// twice within milliseconds; that must not lose the checkpoint).
 func installStopHandlers() {
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
     for sig in [SIGINT, SIGTERM] {
+        sigaddset(&unblock, sig)
         signal(sig) { s in
-            if TrainingRun.stopRequested != 0 { _exit(128 + s) }
+            let now = time(nil)  // async-signal-safe
+            if TrainingRun.stopRequested != 0 {
+                if now - firstStopTime >= 2 { _exit(128 + s) }
+                return
+            }
+            firstStopTime = now
             TrainingRun.stopRequested = s
         }
     }
+    // A parent (a sweep, a job script) may have left these blocked; a blocked stop would be lost.
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 }
+nonisolated(unsafe) private var firstStopTime: time_t = 0
 
 /// Progress on a terminal (one updating line), plain log lines otherwise.
 final class ProgressPrinter: TrainingObserver {
