@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/windtunnel
 
-.PHONY: demo test build deps test-deps bench data
+.PHONY: demo train-shakespeare test build deps test-deps bench data
 
 deps:
 	@Scripts/ensure-deps.sh
@@ -26,9 +26,24 @@ data/shakespeare_bpe1k/meta.json: data/shakespeare/input.txt
 
 data: data/shakespeare_char/meta.json data/shakespeare_bpe1k/meta.json
 
+# The wind tunnel end to end: an isoFLOP sweep (3 budgets × 4–5 sizes on Shakespeare, ~8 min on
+# 2 cores), then Chinchilla approaches 2 and 3 with bootstrap intervals and their SVG charts.
+# Rerunning skips finished runs and resumes interrupted ones.
+JOBS ?= $(shell nproc)
+QUICKSTART := sweeps/quickstart
+
 demo: build data
 	$(BIN) bench gemm
-	$(BIN) train Configs/train/shakespeare-char.json --out runs/demo-shakespeare-char --resume
+	$(BIN) sweep plan Configs/sweeps/quickstart.json
+	$(BIN) sweep run Configs/sweeps/quickstart.json --jobs $(JOBS) --threads-per-job 1
+	$(BIN) fit --law isoflop --input $(QUICKSTART) --out $(QUICKSTART)/fit-isoflop
+	$(BIN) fit --law chinchilla --input $(QUICKSTART) --budgets 1e13,1e14,1e15 --out $(QUICKSTART)/fit-chinchilla
+	$(BIN) plot curves --input $(QUICKSTART) --x flops --out $(QUICKSTART)/curves.svg
+	@echo "charts: $(QUICKSTART)/fit-isoflop/{isoflop,frontier}.svg, $(QUICKSTART)/fit-chinchilla/*.svg, $(QUICKSTART)/curves.svg"
+
+# nanoGPT's CPU Shakespeare-char config (2000 steps; val loss ≈ 1.90).
+train-shakespeare: build data
+	$(BIN) train Configs/train/shakespeare-char.json --out runs/shakespeare-char --resume
 
 bench: build
 	$(BIN) bench gemm --json

@@ -144,6 +144,9 @@ public final class TrainingRun {
     public var tokensPerStep: Int { config.tokensPerStep }
     public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
     var moeLayers: [MixtureOfExperts] { model.blocks.compactMap { $0.ffn as? MixtureOfExperts } }
+    /// Per block, the router statistics of the last logged training step's (last) micro-batch;
+    /// nil for dense blocks.
+    var routerStats: [MoEStats?] = []
 
     public enum Outcome: Equatable {
         /// `interrupted`: by a signal; `stopped`: at `stopAtStep`. Both leave a checkpoint.
@@ -200,6 +203,8 @@ public final class TrainingRun {
 
             let isEval = step % config.train.evalInterval == 0 || step == totalSteps
             if step % config.train.logInterval == 0 || isEval || step == 1 {
+                // Read before evaluation: its forwards overwrite the layers' statistics.
+                routerStats = model.blocks.map { ($0.ffn as? MixtureOfExperts)?.lastStats }
                 let now = monotonicSeconds()
                 var record = StepRecord(step: step, tokens: Double(step * tokensPerStep), flops: Double(step * tokensPerStep) * flopsPerToken,
                                         lr: lr, loss: loss, gradNorm: gradNorm, tokensPerS: windowTokens / max(now - windowStart, 1e-9),
@@ -262,8 +267,8 @@ public final class TrainingRun {
             "grad_norm": r.gradNorm, "tokens_per_s": (r.tokensPerS * 10).rounded() / 10, "elapsed_s": (r.elapsed * 1000).rounded() / 1000,
         ]
         if let v = r.valLoss { line["val_loss"] = v }
-        let moe = model.blocks.enumerated().compactMap { i, block -> [String: Any]? in
-            guard let layer = block.ffn as? MixtureOfExperts, let s = layer.lastStats else { return nil }
+        let moe = routerStats.enumerated().compactMap { i, stats -> [String: Any]? in
+            guard let s = stats else { return nil }
             return ["layer": i, "load": s.load.map(Double.init), "aux_loss": Double(s.auxLoss), "z_loss": Double(s.zLoss),
                     "drop_rate": Double(s.dropRate), "max_load_ratio": Double(s.maxLoadRatio)]
         }
@@ -275,7 +280,7 @@ public final class TrainingRun {
         let tokens = Double(step * tokensPerStep)
         // The last step always evaluates; a run resumed after its last checkpoint evaluates here.
         let finalVal = status == .finished ? (lastValLoss ?? evaluate()) : nil
-        let ratios = moeLayers.compactMap { $0.lastStats.map { Double($0.maxLoadRatio) } }
+        let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
         let summary = RunSummary(
             status: status, reason: reason, steps: step, tokens: tokens, flops: tokens * flopsPerToken,

@@ -32,6 +32,29 @@ import Trainer
         #expect(summary.flops == summary.tokens * summary.flopsPerToken)
     }
 
+    @Test func moeRouterStatisticsAreTheTrainingStepsEvenOnEvalSteps() throws {
+        let dir = try temporaryDirectory("moe-metrics")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (data, _) = try makeSyntheticDataset(in: dir, characters: 20_000)
+        let (run, outcome) = try run(tinyTrainConfigJSON(dataDir: data, steps: 20), in: dir,
+                                     overrides: ["model.moe.num_experts=4", "model.moe.top_k=1"])
+        #expect(outcome == .finished)
+        let lines = try readMetrics(run.files.metrics)
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let layers = try #require(line["moe"] as? [[String: Any]])
+            #expect(layers.count == 2)
+            for layer in layers {
+                // Evaluation forwards compute no balancing losses; the logged ones are training's.
+                #expect((layer["aux_loss"] as! Double) > 0 && (layer["z_loss"] as! Double) > 0, "step \(line["step"]!): \(layer)")
+                #expect(abs((layer["load"] as! [Double]).reduce(0, +) - 1) < 1e-6)
+            }
+        }
+        let summary = try RunSummary.read(run.files.summary)
+        let last = (lines.last!["moe"] as! [[String: Any]]).map { $0["max_load_ratio"] as! Double }
+        #expect(summary.moeMaxLoadRatio == last.max())
+    }
+
     @Test func divergenceIsRecordedNotACrash() throws {
         let dir = try temporaryDirectory("diverge")
         defer { try? FileManager.default.removeItem(at: dir) }
