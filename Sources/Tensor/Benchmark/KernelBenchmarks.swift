@@ -30,8 +30,10 @@ public enum KernelBenchmarks {
                 }
             }
             let t0 = monotonicSeconds(); rawCall(); let once = monotonicSeconds() - t0
+            // After each batch both candidates pause alike, so neither starts while the other's
+            // OpenBLAS workers still spin (~0.1 s) and both start from the same idle state.
             let settle = Threads.blasThreading == .own ? 0.25 : 0
-            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once), settle: [0, settle],
+            let times = medianSecondsSideBySide(rounds: rounds, repeats: repeatsFor(seconds: once), settle: [settle, settle],
                                                 [tensorCall, rawCall])
             let flops = 2 * Double(n) * Double(n) * Double(n)
             let tg = flops / times[0] / 1e9, sg = flops / times[1] / 1e9
