@@ -29,13 +29,12 @@ data: data/shakespeare_char/meta.json data/shakespeare_bpe1k/meta.json
 # The wind tunnel end to end: an isoFLOP sweep (3 budgets × 4–5 sizes on Shakespeare, ~8 min on
 # 2 cores), then Chinchilla approaches 2 and 3 with bootstrap intervals and their SVG charts.
 # Rerunning skips finished runs and resumes interrupted ones.
-JOBS ?= $(shell nproc)
 QUICKSTART := sweeps/quickstart
 
 demo: build data
 	$(BIN) bench gemm
 	$(BIN) sweep plan Configs/sweeps/quickstart.json
-	$(BIN) sweep run Configs/sweeps/quickstart.json --jobs $(JOBS) --threads-per-job 1
+	$(BIN) sweep run Configs/sweeps/quickstart.json   # one run per core, 1 thread each
 	$(BIN) fit --law isoflop --input $(QUICKSTART) --out $(QUICKSTART)/fit-isoflop
 	$(BIN) fit --law chinchilla --input $(QUICKSTART) --budgets 1e13,1e14,1e15 --out $(QUICKSTART)/fit-chinchilla
 	$(BIN) plot curves --input $(QUICKSTART) --x flops --out $(QUICKSTART)/curves.svg
