@@ -1,3 +1,12 @@
+/* OpenBLAS first-touch effect, without Swift: times a single-threaded row-major sgemm M×N×K
+ * after an optional warm-up product PM×PN×PK (0 0 0 = none).
+ *
+ *   gcc -O2 Scripts/blas-first-touch.c -o /tmp/first-touch -lopenblas
+ *   /tmp/first-touch 2048 256 256 0 0 0        # cold buffer: ≈ 10 GFLOP/s on Zen, OpenBLAS 0.3.21
+ *   /tmp/first-touch 2048 256 256 512 512 512  # after one 512³ product: ≈ 33–36 GFLOP/s
+ *
+ * Prints GFLOP/s for three timing rounds. WindTunnel warms each caller's buffer at start-up
+ * (Threads.warmUpBLASBuffers). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
