@@ -91,6 +91,7 @@ public struct Residual: Codable, Sendable, Equatable {
 
 /// What every fit result offers the CLI: a law name, a parameter table, warnings, and any extra
 /// human-readable lines (compute-optimal tables, per-budget minima, prediction errors).
+/// Results encode through their `CodingKeys` (synthesised), so `law` is a stored constant.
 public protocol FitReport: Encodable, Sendable {
     var law: String { get }
     var parameters: ParameterTable { get }

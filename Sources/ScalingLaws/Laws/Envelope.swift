@@ -27,7 +27,7 @@ public struct EnvelopeOptions: Sendable, Equatable {
 }
 
 public struct EnvelopeResult: FitReport {
-    public var law: String { "envelope" }
+    public let law = "envelope"
     public var parameters: ParameterTable
     public var envelope: [EnvelopePoint]
     public var nFrontier: PowerLawFrontier
@@ -58,21 +58,6 @@ public struct EnvelopeResult: FitReport {
         case law, parameters, envelope, nFrontier = "N_frontier", dFrontier = "D_frontier"
         case computeOptimal = "compute_optimal", nRuns = "n_runs", lossColumn = "loss_column"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded", warnings
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(law, forKey: .law)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(envelope, forKey: .envelope)
-        try c.encode(nFrontier, forKey: .nFrontier)
-        try c.encode(dFrontier, forKey: .dFrontier)
-        try c.encode(computeOptimal, forKey: .computeOptimal)
-        try c.encode(nRuns, forKey: .nRuns)
-        try c.encode(lossColumn, forKey: .lossColumn)
-        try c.encode(bootstrapResamples, forKey: .bootstrapResamples)
-        try c.encode(bootstrapSucceeded, forKey: .bootstrapSucceeded)
-        try c.encode(warnings, forKey: .warnings)
     }
 }
 

@@ -34,7 +34,7 @@ public struct KaplanOptions: Sendable, Equatable {
 }
 
 public struct KaplanResult: FitReport {
-    public var law: String { "kaplan" }
+    public let law = "kaplan"
     /// N_c, alpha_N, D_c, alpha_D, C_c, alpha_C (single laws), then the joint law's
     /// N_c_joint, D_c_joint, alpha_N_joint, alpha_D_joint.
     public var parameters: ParameterTable
@@ -59,22 +59,6 @@ public struct KaplanResult: FitReport {
         case law, parameters, lossOfN = "L_of_N", lossOfD = "L_of_D", lossOfC = "L_of_C", joint = "L_of_N_D"
         case residuals, nRows = "n_rows", lossColumn = "loss_column"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded", warnings
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(law, forKey: .law)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(lossOfN, forKey: .lossOfN)
-        try c.encode(lossOfD, forKey: .lossOfD)
-        try c.encode(lossOfC, forKey: .lossOfC)
-        try c.encode(joint, forKey: .joint)
-        try c.encode(residuals, forKey: .residuals)
-        try c.encode(nRows, forKey: .nRows)
-        try c.encode(lossColumn, forKey: .lossColumn)
-        try c.encode(bootstrapResamples, forKey: .bootstrapResamples)
-        try c.encode(bootstrapSucceeded, forKey: .bootstrapSucceeded)
-        try c.encode(warnings, forKey: .warnings)
     }
 }
 

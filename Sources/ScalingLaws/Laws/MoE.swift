@@ -126,7 +126,7 @@ public struct FitQuality: Codable, Sendable, Equatable {
 }
 
 public struct MoEResult: FitReport {
-    public var law: String { "moe" }
+    public let law = "moe"
     /// `clark.*` then `chinchilla_moe.*`.
     public var parameters: ParameterTable
     public var clark: ClarkParameters
@@ -154,20 +154,6 @@ public struct MoEResult: FitReport {
         case law, parameters, clarkQuality = "clark_quality", chinchillaMoEQuality = "chinchilla_moe_quality"
         case clarkResiduals = "clark_residuals", chinchillaMoEResiduals = "chinchilla_moe_residuals"
         case nRows = "n_rows", lossColumn = "loss_column", bootstrapResamples = "bootstrap_resamples", warnings
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(law, forKey: .law)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(clarkQuality, forKey: .clarkQuality)
-        try c.encode(chinchillaMoEQuality, forKey: .chinchillaMoEQuality)
-        try c.encode(clarkResiduals, forKey: .clarkResiduals)
-        try c.encode(chinchillaMoEResiduals, forKey: .chinchillaMoEResiduals)
-        try c.encode(nRows, forKey: .nRows)
-        try c.encode(lossColumn, forKey: .lossColumn)
-        try c.encode(bootstrapResamples, forKey: .bootstrapResamples)
-        try c.encode(warnings, forKey: .warnings)
     }
 }
 

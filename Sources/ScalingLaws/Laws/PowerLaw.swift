@@ -21,7 +21,7 @@ public struct PowerLawOptions: Sendable, Equatable {
 }
 
 public struct PowerLawResult: FitReport {
-    public var law: String { "power" }
+    public let law = "power"
     public var parameters: ParameterTable
     public var point: PowerLawParameters
     public var xColumn: String
@@ -49,20 +49,6 @@ public struct PowerLawResult: FitReport {
     enum CodingKeys: String, CodingKey {
         case law, parameters, xColumn = "x_column", yColumn = "y_column", objective, nRows = "n_rows", residuals
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded", warnings
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(law, forKey: .law)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(xColumn, forKey: .xColumn)
-        try c.encode(yColumn, forKey: .yColumn)
-        try c.encode(objective, forKey: .objective)
-        try c.encode(nRows, forKey: .nRows)
-        try c.encode(residuals, forKey: .residuals)
-        try c.encode(bootstrapResamples, forKey: .bootstrapResamples)
-        try c.encode(bootstrapSucceeded, forKey: .bootstrapSucceeded)
-        try c.encode(warnings, forKey: .warnings)
     }
 }
 

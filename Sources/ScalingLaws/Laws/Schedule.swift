@@ -137,19 +137,6 @@ public struct ScheduleResult: FitReport {
         case law, parameters, referenceLR = "reference_lr", fitted, predictions, objective
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded", warnings
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(law, forKey: .law)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(referenceLR, forKey: .referenceLR)
-        try c.encode(fitted, forKey: .fitted)
-        try c.encode(predictions, forKey: .predictions)
-        try c.encode(objective, forKey: .objective)
-        try c.encode(bootstrapResamples, forKey: .bootstrapResamples)
-        try c.encode(bootstrapSucceeded, forKey: .bootstrapSucceeded)
-        try c.encode(warnings, forKey: .warnings)
-    }
 }
 
 /// Σ w·ρ(predicted − observed) / Σ w over the post-warmup points of all fitted curves. Points
