@@ -47,15 +47,17 @@ let package = Package(
             swiftSettings: kernelSettings
         ),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        // Running the built binary and rendering charts, for the targets that test through them.
+        .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "NN", "Data", "Tensor", "TestSupport"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "NN", "Data", "Tensor", "TestSupport", "CommandTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
-        .testTarget(name: "CLITests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Trainer", "NN", "Data"]),
+        .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Trainer", "NN", "Data", "CommandTestSupport"]),
     ]
 )

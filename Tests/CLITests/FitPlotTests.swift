@@ -1,3 +1,4 @@
+import CommandTestSupport
 import Foundation
 import Testing
 
@@ -26,7 +27,7 @@ import Testing
         defer { CLI.discard(dir) }
         let input = try Self.porianWithEdgeBudget(in: dir).path
         let out = dir.appendingPathComponent("fit")
-        let result = try CLI.run(["fit", "--law", "isoflop", "--input", input, "--out", out.path, "--bootstrap", "40"])
+        let result = try runWindtunnel(["fit", "--law", "isoflop", "--input", input, "--out", out.path, "--bootstrap", "40"])
         #expect(result.status == 0, "\(result.stderr)")
         for file in ["fit.json", "isoflop.svg", "frontier.svg"] {
             #expect(result.stdout.contains("wrote \(out.appendingPathComponent(file).path)"), "\(file) not listed: \(result.stdout)")
@@ -68,7 +69,7 @@ import Testing
         let dir = try CLI.outputDirectory("chinchilla")
         defer { CLI.discard(dir) }
         let input = try CLI.fixture(Self.porian).path
-        let result = try CLI.run(["fit", "--law", "chinchilla", "--input", input, "--out", dir.path, "--bootstrap", "16",
+        let result = try runWindtunnel(["fit", "--law", "chinchilla", "--input", input, "--out", dir.path, "--bootstrap", "16",
                                   "--budgets", "1e20"])
         #expect(result.status == 0, "\(result.stderr)")
         for file in ["fit.json", "fit.svg", "frontier.svg", "isoflop.svg"] {
@@ -107,7 +108,7 @@ import Testing
         ]
         for (arguments, file, kind) in cases {
             let out = dir.appendingPathComponent(file)
-            let result = try CLI.run(arguments + ["--input", input, "--out", out.path, "--title", "Custom title"])
+            let result = try runWindtunnel(arguments + ["--input", input, "--out", out.path, "--title", "Custom title"])
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
             #expect(result.stdout.contains("wrote \(out.path)"))
             let chart = try CLI.chart(out)
@@ -122,7 +123,7 @@ import Testing
         let csv = dir.appendingPathComponent("curves.csv")
         try Synthetic.curvesCSV().write(to: csv, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("fit")
-        let result = try CLI.run(["fit", "--law", "envelope", "--input", csv.path, "--out", out.path, "--bootstrap", "20"])
+        let result = try runWindtunnel(["fit", "--law", "envelope", "--input", csv.path, "--out", out.path, "--bootstrap", "20"])
         #expect(result.status == 0, "\(result.stderr)")
         let frontier = try CLI.chart(out.appendingPathComponent("frontier.svg"))
         #expect(try frontier.count("band") == 2)
@@ -138,7 +139,7 @@ import Testing
         let out = dir.appendingPathComponent("fit")
         for arguments in [["fit", "--law", "isoflop", "--input", missing, "--out", out.path],
                           ["plot", "frontier", "--input", missing, "--out", out.appendingPathComponent("f.svg").path]] {
-            let result = try CLI.run(arguments)
+            let result = try runWindtunnel(arguments)
             #expect(result.status == 1, "\(arguments)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(result.stderr)")
@@ -155,7 +156,7 @@ import Testing
         ["plot", "frontier", "--input", "x.csv"],  // no --out
     ])
     func usageErrorsExitTwo(_ arguments: [String]) throws {
-        let result = try CLI.run(arguments)
+        let result = try runWindtunnel(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(!result.stderr.isEmpty)
     }

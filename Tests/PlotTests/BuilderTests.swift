@@ -1,3 +1,4 @@
+import CommandTestSupport
 import Foundation
 import Plot
 import Testing
@@ -107,7 +108,7 @@ struct BuilderTests {
         let file = dir.appendingPathComponent("fit-diagnostics.svg")
         let rendered = try figure.write(to: file)
         let doc = try Support.parse(rendered.svg)
-        try Support.renderPNG(file)
+        try renderPNG(file)
         #expect(try Support.elements(doc, "//*[@class='panel']").count == 2)
         #expect(try Support.series(doc, kind: "scatter").count == 6)
         #expect(try Support.series(doc, kind: "identity").count == 1)

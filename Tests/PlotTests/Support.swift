@@ -1,3 +1,4 @@
+import CommandTestSupport
 import Foundation
 import Plot
 import Testing
@@ -21,48 +22,10 @@ enum Support {
         return dir
     }
 
-    /// rsvg-convert from PATH (or WINDTUNNEL_RSVG_CONVERT, which also lets one check that a
-    /// missing renderer fails the tests).
     /// Removes a directory from `outputDirectory` unless the files are being kept.
     static func discard(_ dir: URL) {
         guard ProcessInfo.processInfo.environment["WINDTUNNEL_PLOT_TEST_OUT"]?.isEmpty ?? true else { return }
         try? FileManager.default.removeItem(at: dir.deletingLastPathComponent())
-    }
-
-    static func rsvgConvert() -> URL? {
-        if let override = ProcessInfo.processInfo.environment["WINDTUNNEL_RSVG_CONVERT"] {
-            return FileManager.default.isExecutableFile(atPath: override) ? URL(fileURLWithPath: override) : nil
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"] {
-            let candidate = URL(fileURLWithPath: dir).appendingPathComponent("rsvg-convert")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
-    /// Renders `svg` to PNG with rsvg-convert and checks the result; fails (never skips) when the
-    /// renderer is missing.
-    static func renderPNG(_ svgFile: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        guard let tool = rsvgConvert() else {
-            Issue.record(
-                "rsvg-convert not found: run Scripts/ensure-deps.sh --test (installs librsvg2-bin)",
-                sourceLocation: sourceLocation)
-            return
-        }
-        let png = svgFile.deletingPathExtension().appendingPathExtension("png")
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = ["-o", png.path, svgFile.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "rsvg-convert failed: \(message)", sourceLocation: sourceLocation)
-        let bytes = (try? Data(contentsOf: png)) ?? Data()
-        #expect(bytes.count > 1000, "PNG \(png.path) is empty or tiny (\(bytes.count) bytes)", sourceLocation: sourceLocation)
-        #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "not a PNG", sourceLocation: sourceLocation)
     }
 
     /// Parsed SVG plus the checks every rendered chart must pass.

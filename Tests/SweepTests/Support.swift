@@ -1,13 +1,7 @@
 import Data
 import Foundation
+import CommandTestSupport
 import Testing
-
-/// A fresh temporary directory; remove it with `defer { try? FileManager.default.removeItem(at:) }`.
-func temporaryDirectory(_ label: String = "sweep") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// A small learnable char corpus (words following a mostly fixed successor rule), prepared as a
 /// token directory.
@@ -61,66 +55,6 @@ func writeSpec(_ json: String, in dir: URL, name: String = "spec.json") throws -
     let url = dir.appendingPathComponent(name)
     try json.write(to: url, atomically: true, encoding: .utf8)
     return url
-}
-
-/// The `windtunnel` executable built next to the test bundle (`swift build --build-tests` builds it).
-func windtunnelExecutable() throws -> URL {
-    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [here.appendingPathComponent("windtunnel")]
-        + ["release", "debug"].map { URL(fileURLWithPath: ".build/\($0)/windtunnel") }
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw TestFailure("windtunnel executable not found next to the tests (run `swift build --build-tests` first)")
-    }
-    return found.standardizedFileURL.absoluteURL
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Starts `windtunnel` with output going to files (so the caller can poll while it runs).
-final class Windtunnel {
-    let process = Process()
-    let out: URL, err: URL
-
-    init(_ arguments: [String], in directory: URL, logName: String = UUID().uuidString) throws {
-        out = directory.appendingPathComponent("\(logName).out")
-        err = directory.appendingPathComponent("\(logName).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.executableURL = try windtunnelExecutable()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-    }
-
-    func wait(timeout: Double = 120) throws -> CommandResult {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                throw TestFailure("windtunnel \(process.arguments ?? []) did not finish in \(timeout) s")
-            }
-            usleep(20_000)
-        }
-        return CommandResult(status: process.terminationStatus,
-                             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-    }
-}
-
-@discardableResult
-func runWindtunnel(_ arguments: [String], in directory: URL, timeout: Double = 120) throws -> CommandResult {
-    try Windtunnel(arguments, in: directory).wait(timeout: timeout)
 }
 
 /// metrics.jsonl steps, in file order.

@@ -1,14 +1,8 @@
 import Data
 import Foundation
+import CommandTestSupport
 import Testing
 import Trainer
-
-/// A fresh temporary directory, removed by the caller (`defer { try? FileManager.default.removeItem(at:) }`).
-func temporaryDirectory(_ label: String = "wt") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// A learnable synthetic corpus: words from a 16-word dictionary following a mostly fixed
 /// successor rule (80%), char-tokenised. A model that learns the words and the rule gets far below
@@ -52,40 +46,6 @@ func writeConfig(_ json: String, in dir: URL, name: String = "train.json") throw
     let url = dir.appendingPathComponent(name)
     try json.write(to: url, atomically: true, encoding: .utf8)
     return url
-}
-
-/// The `windtunnel` executable built next to the test bundle (swift build --build-tests builds it).
-func windtunnelExecutable() throws -> URL {
-    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [here.appendingPathComponent("windtunnel")]
-        + ["release", "debug"].map { URL(fileURLWithPath: ".build/\($0)/windtunnel") }
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw TrainingError("windtunnel executable not found next to the tests (run `swift build --build-tests` first)")
-    }
-    return found
-}
-
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs `windtunnel` with arguments in `directory` and waits.
-@discardableResult
-func runWindtunnel(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = try windtunnelExecutable().standardizedFileURL.absoluteURL
-    p.arguments = arguments
-    if let directory { p.currentDirectoryURL = directory }
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// metrics.jsonl as dictionaries.

@@ -1,3 +1,4 @@
+import CommandTestSupport
 import Data
 import Foundation
 import NN
