@@ -49,6 +49,7 @@ MUNGE_RUNDIR=/run/munge
 MUNGE_PIDFILE="$MUNGE_RUNDIR/munged.pid"
 
 log() { printf '[start-local-slurm] %s\n' "$*" >&2; }
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/daemons.sh"
 die() { printf '[start-local-slurm] ERROR: %s\n' "$*" >&2; exit 1; }
 
 show_logs() {
@@ -65,18 +66,6 @@ show_logs() {
 }
 fail() { printf '[start-local-slurm] ERROR: %s\n' "$*" >&2; show_logs; exit 1; }
 
-# pid_of <pidfile> <executable>: print the PID if the pidfile names a live
-# process running that executable, else print nothing.
-pid_of() {
-    local pidfile="$1" exe="$2" pid running
-    [ -s "$pidfile" ] || return 0
-    pid="$(tr -dc '0-9' < "$pidfile")"
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 0
-    running="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-    running="${running% (deleted)}"
-    [ "$running" = "$(readlink -f "$exe")" ] && echo "$pid"
-    return 0
-}
 
 # wait_for <description> <pidfile> <executable> <command...>
 # Poll every 0.25 s until <command> succeeds.  Returns 1 after $TIMEOUT
@@ -285,14 +274,6 @@ if [ "$CONF" != /etc/slurm/slurm.conf ]; then
     log "note: client commands need SLURM_CONF=$CONF in their environment"
 fi
 
-# alive <pid>: true while the process exists and is not a zombie (an exited
-# daemon stays a zombie until PID 1 reaps it, which some container inits
-# never do).
-alive() {
-    local st
-    st="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || true)"
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
 
 # If the config changed under daemons we started earlier, restart them.
 stop_pid() {

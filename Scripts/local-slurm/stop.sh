@@ -20,32 +20,13 @@ TIMEOUT="${LOCAL_SLURM_TIMEOUT:-30}"
 [ -z "${LOCAL_SLURM_CONF:-}" ] || export SLURM_CONF="$LOCAL_SLURM_CONF"
 
 log() { printf '[stop-local-slurm] %s\n' "$*" >&2; }
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/daemons.sh"
 
 [ "$(id -u)" -eq 0 ] || { log "ERROR: must run as root"; exit 1; }
 
 exe_of() { command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"; }
 
-# pid_of <pidfile> <executable>: PID if the pidfile names a live process
-# running that executable, else nothing.
-pid_of() {
-    local pidfile="$1" exe="$2" pid running
-    [ -s "$pidfile" ] || return 0
-    pid="$(tr -dc '0-9' < "$pidfile")"
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 0
-    running="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-    running="${running% (deleted)}"
-    [ "$running" = "$(readlink -f "$exe")" ] && echo "$pid"
-    return 0
-}
 
-# alive <pid>: true while the process exists and is not a zombie (an exited
-# daemon stays a zombie until PID 1 reaps it, which some container inits
-# never do).
-alive() {
-    local st
-    st="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || true)"
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
 
 rc=0
 # stop_daemon <name> <pidfile> <executable>
