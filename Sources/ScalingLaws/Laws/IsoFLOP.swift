@@ -97,6 +97,14 @@ public struct FrontierPrediction: Codable, Sendable, Equatable {
     public var tokensPerParameter: Double
 
     enum CodingKeys: String, CodingKey { case C, nOpt = "N_opt", dOpt = "D_opt", tokensPerParameter = "tokens_per_param" }
+
+    /// The "frontier predictions" table of the human-readable report (nothing when empty).
+    static func tableLines(_ predictions: [FrontierPrediction]) -> [String] {
+        guard !predictions.isEmpty else { return [] }
+        return ["frontier predictions:"] + formatColumns(header: ["C", "N_opt", "D_opt", "tokens/param"], rows: predictions.map {
+            [formatNumber($0.C), formatEstimate($0.nOpt), formatEstimate($0.dOpt), formatNumber($0.tokensPerParameter)]
+        })
+    }
 }
 
 public struct IsoFLOPResult: FitReport {
@@ -121,12 +129,7 @@ public struct IsoFLOPResult: FitReport {
              b.dOpt.map(formatEstimate) ?? "—", b.lossOpt.map(formatNumber) ?? "—", b.used ? "" : (b.note ?? "skipped")]
         }
         lines += formatColumns(header: ["C", "points", "N*", "D*", "loss*", "note"], rows: rows)
-        if !computeOptimal.isEmpty {
-            lines.append("frontier predictions:")
-            lines += formatColumns(header: ["C", "N_opt", "D_opt", "tokens/param"], rows: computeOptimal.map {
-                [formatNumber($0.C), formatEstimate($0.nOpt), formatEstimate($0.dOpt), formatNumber($0.tokensPerParameter)]
-            })
-        }
+        lines += FrontierPrediction.tableLines(computeOptimal)
         return lines
     }
 
