@@ -43,14 +43,9 @@ public struct EnvelopeResult: FitReport {
         let used = envelope.filter(\.used)
         var lines = ["lower envelope of \(nRuns) runs (\(lossColumn)) at \(envelope.count) compute values, \(used.count) used for the fit"]
         let winners = Dictionary(grouping: used, by: \.runID).map { ($0.key, $0.value.count, $0.value[0].N) }
-            .sorted { $0.2 < $1.2 }
+            .sorted { ($0.2, $0.0) < ($1.2, $1.0) }  // by N, then run id: runs of one size tie
         lines += formatColumns(header: ["run on the envelope", "N", "points"], rows: winners.map { [$0.0, formatNumber($0.2), "\($0.1)"] })
-        if !computeOptimal.isEmpty {
-            lines.append("frontier predictions:")
-            lines += formatColumns(header: ["C", "N_opt", "D_opt", "tokens/param"], rows: computeOptimal.map {
-                [formatNumber($0.C), formatEstimate($0.nOpt), formatEstimate($0.dOpt), formatNumber($0.tokensPerParameter)]
-            })
-        }
+        lines += FrontierPrediction.tableLines(computeOptimal)
         return lines
     }
 
