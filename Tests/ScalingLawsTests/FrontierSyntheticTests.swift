@@ -66,6 +66,31 @@ import ScalingLaws
         return LossCurveSet(curves: curves)
     }
 
+    /// Two runs of each size (e.g. a first run and its continuation) both reach the envelope;
+    /// the report lists them in a fixed order, by N and then run id.
+    @Test func envelopeReportOrdersRunsOfOneSizeByID() throws {
+        let truth = ChinchillaParameters(E: 1.7, A: 400, B: 400, alpha: 0.34, beta: 0.28)
+        let curves = (0..<8).flatMap { i -> [LossCurve] in
+            let n = 1e7 * pow(1e3, Double(i) / 7)
+            return [("z\(i)", 1...30), ("a\(i)", 31...60)].map { id, range in
+                let tokens = range.map { n * 400 * pow(10, Double($0 - 60) / 20) }
+                return LossCurve(runID: id, N: n, step: tokens.indices.map(Double.init),
+                                 flops: tokens.map { 6 * n * $0 }, loss: tokens.map { truth.loss(n: n, d: $0) })
+            }
+        }
+        var options = EnvelopeOptions()
+        options.bootstrap = BootstrapOptions(resamples: 0, seed: 1)
+        let fit = try EnvelopeFit.fit(LossCurveSet(curves: curves), options: options)
+        let listed = fit.detailLines().compactMap { line -> String? in
+            let id = line.split(separator: " ").first.map(String.init) ?? ""
+            return curves.contains { $0.runID == id } ? id : nil
+        }
+        let expected = curves.filter { c in fit.envelope.contains { $0.used && $0.runID == c.runID } }
+            .sorted { ($0.N ?? 0, $0.runID) < ($1.N ?? 0, $1.runID) }.map(\.runID)
+        #expect(listed == expected)
+        #expect(Set(expected.map { $0.dropFirst() }).count < expected.count, "no size has two runs on the envelope: \(expected)")
+    }
+
     @Test func envelopeFollowsTheTrueFrontier() throws {
         let truth = ChinchillaParameters(E: 1.7, A: 400, B: 400, alpha: 0.34, beta: 0.28)
         var options = EnvelopeOptions()
