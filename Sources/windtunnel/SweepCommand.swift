@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import RunSchema
 import Sweep
 import Trainer
 

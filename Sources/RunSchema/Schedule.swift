@@ -1,5 +1,4 @@
 import Foundation
-import NN
 
 /// Learning-rate schedules as pure functions of the step (0-based: step s trains with lr(s)).
 ///
