@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "RunSchema"], resources: [.copy("Fixtures")]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "RunSchema", "CommandTestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "RunSchema", "Data", "CommandTestSupport"]),
     ]
 )
