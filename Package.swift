@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "windtunnel", targets: ["windtunnel"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "RunSchema", targets: ["RunSchema"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Data", targets: ["Data"]),
         .library(name: "Trainer", targets: ["Trainer"]),
@@ -32,16 +33,19 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
-        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernelSettings),
-        .target(name: "Data", swiftSettings: kernelSettings),
-        .target(name: "Trainer", dependencies: ["NN", "Data"], swiftSettings: kernelSettings),
-        .target(name: "Sweep", dependencies: ["Trainer"]),
-        .target(name: "ScalingLaws", swiftSettings: kernelSettings),
-        .target(name: "Plot"),
+        // Configs, accounting, run and sweep layout, metrics.jsonl: Foundation only, below all of
+        // the stages (the sweep, the fitter and the plots never link the model).
+        .target(name: "RunSchema"),
+        .target(name: "NN", dependencies: ["Tensor", "RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Data", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Trainer", dependencies: ["NN", "Data", "RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Sweep", dependencies: ["RunSchema"]),
+        .target(name: "ScalingLaws", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Plot", dependencies: ["RunSchema"]),
         .executableTarget(
             name: "windtunnel",
             dependencies: [
-                "Tensor", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot",
+                "Tensor", "RunSchema", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelSettings
@@ -50,14 +54,15 @@ let package = Package(
         // Running the built binary and rendering charts, for the targets that test through them.
         .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "NN", "Data", "Tensor", "TestSupport", "CommandTestSupport"],
+        .testTarget(name: "RunSchemaTests", dependencies: ["RunSchema"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "RunSchema", "Tensor", "TestSupport"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "RunSchema", "NN", "Data", "Tensor", "TestSupport", "CommandTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "CommandTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "RunSchema", "CommandTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "RunSchema"], resources: [.copy("Fixtures")]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Trainer", "NN", "Data", "CommandTestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "RunSchema", "Data", "CommandTestSupport"]),
     ]
 )

@@ -12,31 +12,7 @@
 // A batch may straddle an epoch boundary. `state` captures everything needed to continue: a
 // sampler rebuilt from it over the same tokens draws exactly the batches the original would have.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a 64-bit counter through a mixing function. Tiny state,
-/// good statistical quality, trivially serialisable.
-public struct SplitMix64: Sendable, Codable, Equatable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<bound without modulo bias (Lemire's multiply-and-reject).
-    public mutating func next(below bound: UInt64) -> UInt64 {
-        precondition(bound > 0)
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let threshold = (0 &- bound) % bound
-            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
-    }
-}
+import RunSchema  // SplitMix64
 
 public enum SamplingOrder: String, Codable, CaseIterable, Sendable {
     case random, sequential, shuffled

@@ -1,5 +1,5 @@
-// Data: everything between a text corpus and the trainer's token batches. Foundation only — it
-// knows nothing of tensors; batches are plain Int32 buffers.
+// Data: everything between a text corpus and the trainer's token batches. Foundation (and
+// RunSchema's `SplitMix64`) only — it knows nothing of tensors; batches are plain Int32 buffers.
 //
 // - Tokenizers: `CharTokenizer`, `ByteTokenizer`, `BPETokenizer` (trained by `BPETrainer`),
 //   behind the `Tokenizer` protocol; saved in and restored from `meta.json` (`DatasetMeta`).

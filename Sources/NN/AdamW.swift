@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Tensor
 
 /// AdamW (Loshchilov & Hutter 2019) with PyTorch's semantics: decoupled weight decay

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Tensor
 
 /// Multi-head causal self-attention: one fused q/k/v projection, optional RoPE on q and k, the
@@ -29,7 +30,7 @@ public final class CausalSelfAttention: Module {
 /// The position-wise feed-forward network: GELU (GPT-2: d → d_ff → d) or SwiGLU (one fused
 /// gate+up projection d → 2·d_ff, then d_ff → d).
 public final class FeedForward: Module {
-    public enum Activation: String, Codable, Sendable { case gelu, swiglu, relu }
+    public typealias Activation = ActivationKind
     public let fc: Linear
     public let proj: Linear
     public let activation: Activation

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Tensor
 
 /// What a forward pass needs besides the input: train/eval mode and the dropout stream.

@@ -1,3 +1,4 @@
+import RunSchema
 import Tensor
 
 /// y = x·Wᵀ + b, weight [out, in] as in PyTorch.
@@ -30,7 +31,7 @@ public final class Embedding: Module {
 
 /// LayerNorm or RMSNorm over the last axis (the `norm` choice of a GPT config).
 public final class Norm: Module {
-    public enum Kind: String, Codable, Sendable { case layernorm, rmsnorm }
+    public typealias Kind = NormKind
     public let kind: Kind
     public let weight: Tensor
     public let bias: Tensor?

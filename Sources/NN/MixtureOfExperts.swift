@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Tensor
 
 /// Per-layer routing statistics from the last forward pass (logged in metrics.jsonl).

@@ -3,7 +3,8 @@
 /// Neural-network building blocks on `Tensor`: modules with hierarchical, PyTorch-style parameter
 /// names (`blocks.0.attn.qkv.weight`), the layers of a GPT (linear, embedding, norms, causal
 /// attention, GELU/SwiGLU MLPs, mixture-of-experts), the GPT itself, GPT-2 initialisation,
-/// parameter and FLOP accounting, the parameter arena and AdamW.
+/// the parameter arena and AdamW. Configs and their accounting live in RunSchema.
+import RunSchema
 import Tensor
 
 /// A node of the model tree. Parameters and children are listed explicitly (no reflection), in
@@ -17,11 +18,6 @@ public protocol Module: AnyObject {
     var buffers: [(String, Tensor)] { get }
     /// What a parameter is, for optimizer groups (weight decay).
     var parameterKind: ParameterKind { get }
-}
-
-/// Weight-decay groups: by default only `.weight` (matmul weights) decays.
-public enum ParameterKind: String, Codable, Sendable, CaseIterable {
-    case weight, bias, norm, embedding
 }
 
 public struct NamedParameter {

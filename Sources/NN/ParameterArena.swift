@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Tensor
 
 /// All parameters of a model in one contiguous buffer and all gradients in another (llm.c's

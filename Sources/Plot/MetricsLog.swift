@@ -1,9 +1,8 @@
 import Foundation
+import RunSchema
 
-/// Reads training logs (`metrics.jsonl`: one JSON object per logged step, fields `step, tokens,
-/// flops, lr, loss, grad_norm, tokens_per_s, elapsed_s` and `val_loss` on eval steps; see
-/// DESIGN.md) into curves. It lives here, Foundation-only, so plotting a run or sweep needs
-/// nothing from the training stack and works on logs copied from elsewhere.
+/// Training logs (`metrics.jsonl`, read by RunSchema's `MetricsFile`) as curves. Plotting a run
+/// or sweep needs nothing from the training stack and works on logs copied from elsewhere.
 public enum MetricsLog {
     /// A run's log file and the id it is shown under.
     public struct Run: Sendable, Hashable {
@@ -20,7 +19,8 @@ public enum MetricsLog {
         public var curve: Curve
         /// Lines without a numeric x or y field (e.g. training steps when plotting val_loss).
         public var linesWithoutFields: Int
-        /// Lines that are not JSON objects (e.g. a line cut short while the run is writing).
+        /// Lines that are not JSON objects (a line cut short while the run is writing; see
+        /// `MetricsFile`).
         public var malformedLines: Int
         /// Every field name seen with a numeric value, for error messages.
         public var numericFields: Set<String>
@@ -39,14 +39,14 @@ public enum MetricsLog {
             let parent = path.deletingLastPathComponent().lastPathComponent
             return [Run(id: parent.isEmpty ? path.lastPathComponent : parent, metrics: path)]
         }
-        let own = path.appendingPathComponent("metrics.jsonl")
+        let own = RunFiles(path).metrics
         if fm.fileExists(atPath: own.path) {
             return [Run(id: path.standardizedFileURL.lastPathComponent, metrics: own)]
         }
-        let runsDir = path.appendingPathComponent("runs")
-        if let ids = try? fm.contentsOfDirectory(atPath: runsDir.path) {
-            let found = ids.sorted().compactMap { id -> Run? in
-                let file = runsDir.appendingPathComponent(id).appendingPathComponent("metrics.jsonl")
+        let sweep = SweepFiles(path)
+        if let ids = sweep.runIDs() {
+            let found = ids.compactMap { id -> Run? in
+                let file = sweep.files(id).metrics
                 return fm.fileExists(atPath: file.path) ? Run(id: id, metrics: file) : nil
             }
             if !found.isEmpty { return found }
@@ -58,35 +58,25 @@ public enum MetricsLog {
 
     /// The run's `y` field against its `x` field, from every line that has both as numbers.
     public static func curve(_ run: Run, x: String, y: String) throws -> LoadedCurve {
-        let data: Data
+        let file: MetricsFile
         do {
-            data = try Data(contentsOf: run.metrics)
+            file = try MetricsFile.read(run.metrics)
         } catch {
             throw PlotError.input("\(run.metrics.path): cannot read (\(error.localizedDescription))")
         }
         var points: [Point] = []
-        var without = 0, malformed = 0
+        var without = 0
         var fields = Set<String>()
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                malformed += 1
-                continue
-            }
-            for (key, value) in object where value is NSNumber { fields.insert(key) }
-            guard let xv = number(object[x]), let yv = number(object[y]) else {
+        for record in file.records {
+            fields.formUnion(record.numbers.keys)
+            guard let xv = record[x], let yv = record[y] else {
                 without += 1
                 continue
             }
             points.append(Point(xv, yv))
         }
         return LoadedCurve(
-            curve: Curve(name: run.id, points: points), linesWithoutFields: without, malformedLines: malformed,
+            curve: Curve(name: run.id, points: points), linesWithoutFields: without, malformedLines: file.skippedLines,
             numericFields: fields)
-    }
-
-    private static func number(_ value: Any?) -> Double? {
-        guard let n = value as? NSNumber else { return nil }
-        return n.doubleValue
     }
 }

@@ -1,11 +1,12 @@
-/// Plot: hand-written SVG charts for scaling-law work (Foundation only).
+/// Plot: hand-written SVG charts for scaling-law work (Foundation, plus RunSchema for the run
+/// and sweep file layout and the one metrics.jsonl reader).
 ///
 /// The module owns the chart model (`Chart`, `Figure`, `Series`, `Axis`), linear and log10 scales
 /// with readable ticks (`Ticks`, `TickFormat`), a colour/marker/dash vocabulary (`Palette`), the SVG
 /// writer, and high-level builders (`Charts.isoFLOP`, `.frontier`, `.lossCurves`,
 /// `.predictedVsObserved`, `.residuals`, `.fitDiagnostics`) that take plain arrays, so it knows
-/// nothing of tensors or of the ScalingLaws types. `MetricsLog` reads a run's `metrics.jsonl`
-/// into curves for `windtunnel plot curves`.
+/// nothing of tensors or of the ScalingLaws types. `MetricsLog` turns a run's `metrics.jsonl`
+/// (RunSchema's `MetricsFile`) into curves for `windtunnel plot curves`.
 import Foundation
 
 /// A data point in axis (data) coordinates.

@@ -1,6 +1,7 @@
 /// ScalingLaws: fits scaling laws to tables of training runs and to loss curves, with bootstrap
-/// intervals. Foundation only: it knows nothing of tensors, so a paper's table can be fitted
-/// without training anything.
+/// intervals. Foundation plus RunSchema (the run and sweep file layout, the metrics.jsonl reader,
+/// schedule semantics): it knows nothing of tensors, so a paper's table can be fitted without
+/// training anything.
 ///
 /// What lives here:
 /// - Numerics: L-BFGS with a strong-Wolfe line search (tolerances relative to f itself, never

@@ -1,5 +1,5 @@
 import Foundation
-import Trainer
+import RunSchema
 
 /// Runs a plan's pending runs as `windtunnel train` child processes, `jobs` at a time, each with
 /// `threadsPerJob` threads. Finished runs are skipped, interrupted and failed ones resume from
@@ -60,7 +60,7 @@ public final class LocalExecutor {
 
     let plan: SweepPlan
     let options: Options
-    let store: SweepStore
+    let store: SweepFiles
     let log: (String) -> Void
 
     public init(plan: SweepPlan, options: Options, log: @escaping (String) -> Void) {

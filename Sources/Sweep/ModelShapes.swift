@@ -1,5 +1,5 @@
 import Foundation
-import NN
+import RunSchema
 
 /// Model shapes from target parameter counts: for each depth, the width (a multiple of the head
 /// dimension) whose exact parameter count (from `GPTConfig.accounting`) is closest to the target;

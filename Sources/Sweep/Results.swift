@@ -1,16 +1,12 @@
 import Foundation
-import Trainer
+import RunSchema
 
 /// The results table (DESIGN.md): one row per finished run or branch of the plan, from its
 /// summary.json. `N` = total params, `N_active` = active params, `D` = tokens, `C` = FLOPs (the
 /// run's `flop_accounting`), `loss` = final train loss, `val_loss` = final val loss. Dense models
 /// have experts = top_k = 1. A branch's D and C count its stable phase (`branch_of` names it).
 public enum Results {
-    public static let columns = [
-        "run_id", "N", "N_nonembed", "N_active", "D", "C", "loss", "val_loss", "schedule", "experts", "top_k",
-        "d_model", "n_layer", "status", "role", "branch_of", "isoflop_budget", "tokens_per_param", "lr", "seed",
-        "steps", "n_head", "context_length", "N_active_nonembed", "best_val_loss", "flop_accounting", "wall_time_s",
-    ]
+    public static let columns = ResultsColumns.all
 
     public typealias Row = [String: JSONValue]
 

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 
 /// Run ids: a readable prefix from the values that vary (`d64-l2-c1e13`) plus a short hash of the
 /// resolved config, so the same config always gets the same directory and a changed config a new

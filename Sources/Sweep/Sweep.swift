@@ -6,7 +6,9 @@
 /// every config first. `LocalExecutor` runs them as `windtunnel train` child processes with
 /// per-run locks, resume, fault records and signal forwarding; `SlurmScripts` writes (and
 /// submits) array jobs that do the same per run; `Results` reads the run directories into the
-/// results table the fitter consumes (`<sweep dir>/results.csv`, `runs/<id>/metrics.jsonl`).
+/// results table the fitter consumes. The sweep directory's layout (`SweepFiles`: `results.csv`,
+/// `runs/<id>/…`), the results-table columns and the config types come from RunSchema; this
+/// module adds what the sweep itself records there (`status.json`, run states).
 ///
-/// Sweep knows configs, not training: it never builds a model (the CLI passes a throughput probe
-/// in for time estimates).
+/// Sweep knows configs, not training: it depends on RunSchema only and never builds a model (the
+/// CLI passes a throughput probe in for time estimates).

@@ -1,6 +1,5 @@
 import Foundation
-import NN
-import Trainer
+import RunSchema
 
 /// One training run of a sweep, fully resolved.
 public struct PlannedRun: Sendable {
@@ -56,7 +55,7 @@ public struct SweepPlan: Sendable {
     public var dropped: [DroppedRun]
 
     public var directory: URL { URL(fileURLWithPath: directoryPath) }
-    public var store: SweepStore { SweepStore(directory) }
+    public var store: SweepFiles { SweepFiles(directory) }
     public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id } }
     public var totalCostFLOPs: Double { runs.reduce(0) { $0 + $1.costFLOPs } }
 }

@@ -1,6 +1,5 @@
 import Foundation
-import NN
-import Trainer
+import RunSchema
 
 /// Turns a spec into runs: grid variants × (isoFLOP points | WSD stable runs and branches | the
 /// variant itself). Every generated config is decoded and validated before anything launches;
@@ -58,10 +57,11 @@ struct PlanBuilder {
                 : specURL.deletingLastPathComponent().appendingPathComponent(path)
             let bytes: Data
             do { bytes = try Data(contentsOf: url) } catch {
-                throw SweepError("\(specURL.path): base: cannot read \(url.path) (\(readReason(error)))")
+                throw SweepError("\(specURL.path): base: cannot read \(url.path) (\(ConfigLoading.readReason(error)))")
             }
-            base = try decodeStrict(JSONValue.self, from: bytes, source: url.path)
-            guard case .object = base else { throw SweepError("\(url.path): the config must be a JSON object") }
+            do { base = try ConfigLoading.object(from: bytes, source: url.path) } catch let e as ConfigError {
+                throw SweepError(e.description)
+            }
         }
         for (path, value) in spec.set.sorted(by: { $0.key < $1.key }) {
             do { try Self.assign(value, at: path, in: &base) } catch {
@@ -165,13 +165,12 @@ struct PlanBuilder {
     /// `model.vocab_size` from the data directory's meta.json when the config leaves it out (as
     /// `train` does), so the planner can count parameters.
     mutating func fillVocabularySize(_ tree: inout JSONValue) {
-        guard tree[["model", "vocab_size"]] == nil, case .string(let dir)? = tree[["data", "dir"]] else { return }
-        if vocabCache[dir] == nil {
-            let meta = URL(fileURLWithPath: dir).appendingPathComponent("meta.json")
-            let value = (try? Data(contentsOf: meta)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-            if case .int(let v)? = value?[["vocab_size"]] { vocabCache[dir] = v } else { vocabCache[dir] = .some(nil) }
+        tree.fillVocabularySize { dir in
+            if let cached = vocabCache[dir] { return cached }
+            let v = ConfigLoading.vocabularySize(dataDir: dir)
+            vocabCache[dir] = .some(v)
+            return v
         }
-        if let v = vocabCache[dir] ?? nil { try? tree.set(.int(v), at: ["model", "vocab_size"]) }
     }
 
     /// Decodes and validates a generated config; records the problem and returns nil otherwise.
@@ -187,7 +186,7 @@ struct PlanBuilder {
             }
             errors.append((label, message))
         } catch let e as DecodingError {
-            var message = describe(e)
+            var message = ConfigLoading.describe(e)
             if message.hasPrefix("model.vocab_size: missing") { message += " (no meta.json with vocab_size in data.dir \(tree[["data", "dir"]]?.description ?? "?"))" }
             errors.append((label, message))
         } catch {

@@ -1,5 +1,5 @@
 import Foundation
-import NN
+import RunSchema
 
 /// A sweep spec (JSON, strict: unknown keys are errors naming the key). A `base` train config plus
 /// common overrides, a `grid` of variants, and at most one of `isoflop` (runs sized from FLOP
@@ -253,57 +253,17 @@ extension SweepSpec {
     public static func load(_ url: URL) throws -> SweepSpec {
         let bytes: Data
         do { bytes = try Data(contentsOf: url) } catch {
-            throw SweepError("\(url.path): cannot read the sweep spec (\(readReason(error)))")
+            throw SweepError("\(url.path): cannot read the sweep spec (\(ConfigLoading.readReason(error)))")
         }
         return try decodeStrict(SweepSpec.self, from: bytes, source: url.path)
     }
 }
 
+/// Decodes strictly; errors read "<source>: <field>: <problem>" (see `ConfigLoading`).
 func decodeStrict<T: Decodable>(_ type: T.Type, from bytes: Data, source: String) throws -> T {
-    do {
-        return try JSONDecoder().decode(T.self, from: bytes)
-    } catch let e as ConfigError {
-        throw SweepError("\(source): \(e)")
-    } catch let e as DecodingError {
-        throw SweepError("\(source): \(describe(e))")
+    do { return try ConfigLoading.decode(type, from: bytes, source: source) } catch let e as ConfigError {
+        throw SweepError(e.description)
     }
-}
-
-func describe(_ error: DecodingError) -> String {
-    func path(_ c: DecodingError.Context, _ key: CodingKey? = nil) -> String {
-        let p = (c.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        return p.isEmpty ? "(top level)" : p
-    }
-    switch error {
-    case .keyNotFound(let key, let c): return "\(path(c, key)): missing required field"
-    case .typeMismatch(let type, let c): return "\(path(c)): expected \(typeName(type))"
-    case .valueNotFound(let type, let c): return "\(path(c)): expected \(typeName(type)), got null"
-    case .dataCorrupted(let c):
-        return c.codingPath.isEmpty ? "invalid JSON (\((c.underlyingError as NSError?)?.localizedDescription ?? c.debugDescription))"
-            : "\(path(c)): \(c.debugDescription)"
-    @unknown default: return "\(error)"
-    }
-}
-
-func typeName(_ type: Any.Type) -> String {
-    switch type {
-    case is Int.Type: return "an integer"
-    case is Double.Type: return "a number"
-    case is Bool.Type: return "true or false"
-    case is String.Type: return "a string"
-    case is [Double].Type: return "a list of numbers"
-    case is [String: JSONValue].Type: return "an object"
-    case is [String: [JSONValue]].Type: return "an object of key path → list of values"
-    case is [[String: JSONValue]].Type: return "a list of objects"
-    default: return "\(type)"
-    }
-}
-
-func readReason(_ error: Error) -> String {
-    let ns = error as NSError
-    if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "no such file" }
-    return ns.localizedDescription
 }
 
 extension ConfigError {

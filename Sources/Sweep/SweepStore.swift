@@ -1,23 +1,9 @@
 import Foundation
-import Trainer
+import RunSchema
 
-/// The sweep directory: `runs/<id>/` per run (the trainer's files plus the sweep's `status.json`,
-/// `train.log` and `lock`), `results.csv`, and `slurm/` for batch scripts and their logs. The
-/// fitter reads `results.csv` and `runs/<id>/metrics.jsonl`.
-public struct SweepStore: Sendable {
-    public let directory: URL
-
-    public init(_ directory: URL) { self.directory = directory }
-
-    public var runsDirectory: URL { directory.appendingPathComponent("runs") }
-    public var resultsCSV: URL { directory.appendingPathComponent("results.csv") }
-    public var slurmDirectory: URL { directory.appendingPathComponent("slurm") }
-    public func runDirectory(_ id: String) -> URL { runsDirectory.appendingPathComponent(id) }
-    public func files(_ id: String) -> RunFiles { RunFiles(runDirectory(id)) }
-    public func statusFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("status.json") }
-    public func lockFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("lock") }
-    public func logFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("train.log") }
-
+/// What the sweep reads and writes in its directory (layout: `SweepFiles`): per-run records,
+/// summaries, and where each run stands.
+extension SweepFiles {
     public func record(_ id: String) -> RunRecord? {
         (try? Data(contentsOf: statusFile(id))).flatMap { try? JSONDecoder().decode(RunRecord.self, from: $0) }
     }
@@ -33,8 +19,7 @@ public struct SweepStore: Sendable {
     /// Run directories on disk that the plan does not name (left alone; `status` mentions them).
     public func orphans(of plan: SweepPlan) -> [String] {
         let ids = Set(plan.runs.map(\.id))
-        let found = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
-        return found.filter { !ids.contains($0) && !$0.hasPrefix(".") }.sorted()
+        return (runIDs() ?? []).filter { !ids.contains($0) }
     }
 
     /// Where a run stands, from its files (summary.json, status.json, lock, checkpoint).
@@ -70,13 +55,7 @@ public struct SweepStore: Sendable {
         return RunState(.pending, nil)
     }
 
-    func lastLoggedStep(_ id: String) -> Int? {
-        guard let data = try? Data(contentsOf: files(id).metrics) else { return nil }
-        for line in data.split(separator: 0x0A).reversed() {
-            if let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let s = o["step"] as? Int { return s }
-        }
-        return nil
-    }
+    func lastLoggedStep(_ id: String) -> Int? { (try? MetricsFile.read(files(id).metrics))?.lastStep }
 }
 
 public struct RunState: Equatable, Sendable {

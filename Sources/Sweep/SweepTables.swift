@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 
 /// Text tables for `sweep plan`, `sweep status` and `sweep results`.
 public enum SweepTables {
@@ -7,9 +8,9 @@ public enum SweepTables {
         for run in plan.runs {
             rows.append([
                 run.id, run.role == .branch ? "branch@\(run.branchStep ?? 0)" : run.role.rawValue,
-                count(Double(run.accounting.totalParams)), count(Double(run.accounting.activeParams)),
-                count(run.tokens), sci(run.flops), String(format: "%.1f", run.tokensPerParam), String(run.steps),
-                estimates?.seconds[run.id].map(duration) ?? "-",
+                formatCount(Double(run.accounting.totalParams)), formatCount(Double(run.accounting.activeParams)),
+                formatCount(run.tokens), sci(run.flops), String(format: "%.1f", run.tokensPerParam), String(run.steps),
+                estimates?.seconds[run.id].map(formatDuration) ?? "-",
             ])
         }
         var out = table(rows)
@@ -21,7 +22,7 @@ public enum SweepTables {
         if branches > 0 { out += " (branches train only their cooldown)" }
         if let e = estimates {
             let total = plan.runs.reduce(0) { $0 + (e.seconds[$1.id] ?? 0) }
-            out += "\nestimated \(duration(total)) of run time; ≈ \(duration(e.wallSeconds(plan.runs, jobs: jobs))) wall with --jobs \(jobs) --threads-per-job \(threadsPerJob)"
+            out += "\nestimated \(formatDuration(total)) of run time; ≈ \(formatDuration(e.wallSeconds(plan.runs, jobs: jobs))) wall with --jobs \(jobs) --threads-per-job \(threadsPerJob)"
             out += " (probe: \(e.probedShapes) shape(s) in \(String(format: "%.1f", e.probeSeconds)) s; a shared machine runs slower)"
         }
         return out + "\n"
@@ -52,7 +53,7 @@ public enum SweepTables {
         for r in rows {
             table.append(columns.map { c in
                 switch (c, r[c]) {
-                case ("N", let v?), ("N_active", let v?), ("D", let v?): return v.doubleValue.map(count) ?? ""
+                case ("N", let v?), ("N_active", let v?), ("D", let v?): return v.doubleValue.map(formatCount) ?? ""
                 case ("C", let v?): return v.doubleValue.map(sci) ?? ""
                 case ("loss", let v?), ("val_loss", let v?): return v.doubleValue.map { String(format: "%.4f", $0) } ?? ""
                 case ("tokens_per_param", let v?): return v.doubleValue.map { String(format: "%.1f", $0) } ?? ""
@@ -73,17 +74,5 @@ public enum SweepTables {
         }.joined(separator: "\n") + "\n"
     }
 
-    public static func count(_ x: Double) -> String {
-        for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] where abs(x) >= scale {
-            return String(format: "%.3g", x / scale) + suffix
-        }
-        return String(format: "%.3g", x)
-    }
-
     public static func sci(_ x: Double) -> String { String(format: "%.2e", x) }
-
-    public static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" : t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : "\(t)s"
-    }
 }

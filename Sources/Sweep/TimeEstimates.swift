@@ -1,5 +1,5 @@
 import Foundation
-import Trainer
+import RunSchema
 
 /// Run-time estimates from a throughput probe (seconds per step and per eval batch for a model
 /// shape at the planned threads per job), and the sweep's wall time under `jobs` parallel slots.

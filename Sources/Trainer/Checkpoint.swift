@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import NN
+import RunSchema
 import Tensor
 
 /// Everything needed to continue a run exactly: weights, AdamW moments, buffers (MoE balancing

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import RunSchema
 import Tensor
 
 /// A quick measure of training speed for a config: builds its model, feeds random tokens and times

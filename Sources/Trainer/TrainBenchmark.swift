@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import RunSchema
 import Tensor
 
 /// Training-step throughput (`windtunnel bench train`): the configs of

@@ -6,6 +6,7 @@
 import Data
 import Foundation
 import NN
+import RunSchema
 import Tensor
 
 /// What a run reports while it trains.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunSchema
 import Tensor
 import Trainer
 

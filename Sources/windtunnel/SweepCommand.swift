@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NN
+import RunSchema
 import Sweep
 import Trainer
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import RunSchema
 import Tensor
 import Trainer
 
@@ -117,13 +118,3 @@ final class ProgressPrinter: TrainingObserver {
     }
 }
 
-func formatCount(_ x: Double) -> String {
-    let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
-    for (scale, suffix) in units where abs(x) >= scale { return String(format: "%.3g", x / scale) + suffix }
-    return String(format: "%.3g", x)
-}
-
-func formatDuration(_ s: Double) -> String {
-    let t = Int(s.rounded())
-    return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
-}

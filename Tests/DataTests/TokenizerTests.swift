@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Testing
 import Data
 

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import RunSchema
 import Tensor
 import Testing
 import TestSupport

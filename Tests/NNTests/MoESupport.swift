@@ -2,6 +2,7 @@
 /// naive per-token reference built from plain Tensor ops.
 import Foundation
 import NN
+import RunSchema
 import Tensor
 import Testing
 import TestSupport

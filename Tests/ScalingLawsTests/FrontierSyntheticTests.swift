@@ -91,6 +91,28 @@ import ScalingLaws
         #expect(Set(expected.map { $0.dropFirst() }).count < expected.count, "no size has two runs on the envelope: \(expected)")
     }
 
+    /// C follows the runs' FLOP accounting (here 1.5 × 6ND, as `full` adds attention and the
+    /// unembedding); D_opt is the tokens the winning run logged, not C/(6N).
+    @Test func envelopeTakesDFromLoggedTokens() throws {
+        let truth = ChinchillaParameters(E: 1.7, A: 400, B: 400, alpha: 0.34, beta: 0.28)
+        let curves = (0..<8).map { i -> LossCurve in
+            let n = 1e7 * pow(1e3, Double(i) / 7)
+            let tokens = (1...60).map { n * 400 * pow(10, Double($0 - 60) / 20) }
+            return LossCurve(runID: "run\(i)", N: n, step: tokens.indices.map(Double.init), tokens: tokens,
+                             flops: tokens.map { 9 * n * $0 }, loss: tokens.map { truth.loss(n: n, d: $0) })
+        }
+        let fit = try EnvelopeFit.fit(LossCurveSet(curves: curves))
+        let used = zip(fit.nFrontier.points, fit.dFrontier.points).map { (c: $0.0[0], n: $0.0[1], d: $0.1[1]) }
+        #expect(!used.isEmpty)
+        #expect(used.allSatisfy { relativeError($0.d, $0.c / (9 * $0.n)) < 1e-9 }, "\(used.prefix(3))")
+        #expect(!fit.warnings.contains { $0.contains("C/(6N)") })
+        // Without logged tokens the old estimate remains, and says so.
+        let untracked = LossCurveSet(curves: curves.map { var c = $0; c.tokens = c.tokens.map { _ in nil }; return c })
+        let fallback = try EnvelopeFit.fit(untracked)
+        #expect(zip(fallback.nFrontier.points, fallback.dFrontier.points).allSatisfy { relativeError($0.1[1], $0.0[0] / (6 * $0.0[1])) < 1e-9 })
+        #expect(fallback.warnings.contains { $0.contains("D taken as C/(6N)") })
+    }
+
     @Test func envelopeFollowsTheTrueFrontier() throws {
         let truth = ChinchillaParameters(E: 1.7, A: 400, B: 400, alpha: 0.34, beta: 0.28)
         var options = EnvelopeOptions()

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import Testing
 import ScalingLaws
 
@@ -7,12 +8,20 @@ import ScalingLaws
     static let truth = [3.04, 0.525, 0.508, 363.8, 2.066, 0.583, 0.641]
     static let peak = 3e-4, steps = 1000, warmup = 50
 
-    static var constant: LRSchedule { .constant(peak: peak, steps: steps, warmup: warmup) }
-    static var cosine: LRSchedule { .cosine(peak: peak, steps: steps, warmup: warmup, final: peak / 10) }
-    static var wsd: LRSchedule { .wsd(peak: peak, steps: steps, warmup: warmup, decay: 200, final: peak / 10) }
+    /// The trainer's schedules (RunSchema's `LRSchedule`), step by step.
+    static func trace(_ kind: ScheduleConfig.Kind, edit: (inout ScheduleConfig) -> Void = { _ in }) -> LRTrace {
+        var config = ScheduleConfig(kind: kind)
+        config.warmupSteps = warmup
+        config.minLRRatio = 0.1
+        edit(&config)
+        return LRTrace(LRSchedule(config, peak: peak, totalSteps: steps))
+    }
+    static var constant: LRTrace { trace(.constant) }
+    static var cosine: LRTrace { trace(.cosine) }
+    static var wsd: LRTrace { trace(.wsd) { $0.decaySteps = 200; $0.decayShape = .linear } }
 
     /// Curves generated from known parameters, via a reference fit result (the law itself).
-    static func curve(_ id: String, _ schedule: LRSchedule, kind: ScheduleLawKind, truth: [Double],
+    static func curve(_ id: String, _ schedule: LRTrace, kind: ScheduleLawKind, truth: [Double],
                       sigma: Double = 0, seed: UInt64 = 0) throws -> ScheduleCurve {
         let logged = Array(stride(from: 20, through: steps, by: 20))
         let law = try ScheduleFit.law(kind, parameters: truth, referenceLR: peak)
@@ -36,7 +45,7 @@ import ScalingLaws
     /// free; a step-decay curve pins them. L0, A, α, B are well determined and must cover the truth;
     /// C, β, γ only within wide bounds; the held-out WSD curve is predicted to 0.3%.
     @Test func multiPowerNoisyTruthInsideIntervals() throws {
-        let step = LRSchedule(perStep: Self.constant.lr.enumerated().map { $0.offset >= 600 ? $0.element / 5 : $0.element })
+        let step = LRTrace(perStep: Self.constant.lr.enumerated().map { $0.offset >= 600 ? $0.element / 5 : $0.element })
         let fitCurves = [try Self.curve("constant", Self.constant, kind: .multiPower, truth: Self.truth, sigma: 0.0005, seed: 1),
                          try Self.curve("cosine", Self.cosine, kind: .multiPower, truth: Self.truth, sigma: 0.0005, seed: 2),
                          try Self.curve("step", step, kind: .multiPower, truth: Self.truth, sigma: 0.0005, seed: 3)]

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 import ScalingLaws
 
 /// Loads a fixture table from Tests/ScalingLawsTests/Fixtures.

@@ -2,7 +2,7 @@ import CommandTestSupport
 import Foundation
 import Sweep
 import Testing
-import Trainer
+import RunSchema
 
 /// `sweep run` end to end with tiny runs on synthetic data (each test its own directory).
 @Suite struct ExecutorTests {
@@ -10,7 +10,7 @@ import Trainer
         let dir: URL
         let spec: URL
         let plan: SweepPlan
-        var store: SweepStore { plan.store }
+        var store: SweepFiles { plan.store }
     }
 
     func fixture(_ label: String, steps: Int, grid: String, set: String = "{}") throws -> Fixture {

@@ -1,9 +1,8 @@
 import CommandTestSupport
 import Foundation
-import NN
 import Sweep
 import Testing
-import Trainer
+import RunSchema
 
 @Suite struct PlannerTests {
     func plan(_ json: String) throws -> SweepPlan {

@@ -2,7 +2,7 @@ import CommandTestSupport
 import Foundation
 import Sweep
 import Testing
-import Trainer
+import RunSchema
 
 /// Real Slurm: brings up a single-node cluster (Scripts/local-slurm/start.sh installs Debian's
 /// slurm-wlm when missing), submits a 4-run sweep with `sweep slurm --submit`, waits for it, and

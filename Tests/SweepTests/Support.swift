@@ -1,6 +1,7 @@
+import CommandTestSupport
 import Data
 import Foundation
-import CommandTestSupport
+import RunSchema
 import Testing
 
 /// A small learnable char corpus (words following a mostly fixed successor rule), prepared as a
@@ -57,11 +58,9 @@ func writeSpec(_ json: String, in dir: URL, name: String = "spec.json") throws -
     return url
 }
 
-/// metrics.jsonl steps, in file order.
+/// metrics.jsonl steps, in file order (a line still being written is skipped: `MetricsFile`).
 func loggedSteps(_ url: URL) throws -> [Int] {
-    try Data(contentsOf: url).split(separator: 0x0A).map {
-        (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["step"] as! Int
-    }
+    try MetricsFile.read(url).records.map { $0.step! }
 }
 
 /// Polls `condition` every 20 ms up to `timeout` seconds.

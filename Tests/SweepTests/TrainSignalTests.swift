@@ -1,7 +1,7 @@
 import CommandTestSupport
 import Foundation
 import Testing
-import Trainer
+import RunSchema
 
 /// `windtunnel train` under the stops a terminal or a job scheduler sends.
 @Suite struct TrainSignalTests {

@@ -1,6 +1,7 @@
 import CommandTestSupport
 import Foundation
 import NN
+import RunSchema
 import Testing
 import Trainer
 

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import CommandTestSupport
+import RunSchema
 import Testing
 import Trainer
 

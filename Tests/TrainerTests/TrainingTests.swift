@@ -2,6 +2,7 @@ import CommandTestSupport
 import Data
 import Foundation
 import NN
+import RunSchema
 import Testing
 import Trainer
 

@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 
 /// One run's logged loss curve. Arrays are parallel, one entry per logged step; a missing value
 /// (e.g. `val_loss` off eval steps) is nil.
@@ -14,6 +15,8 @@ public struct LossCurve: Sendable, Equatable {
     public var lr: [Double?]
     /// The loss chosen for fitting (see `LossCurveSet.lossColumn`).
     public var loss: [Double?]
+    /// Log lines that did not parse (a run still writing its last line; see `MetricsFile`).
+    public var skippedLines = 0
 
     public init(runID: String, N: Double? = nil, schedule: String? = nil, step: [Double],
                 tokens: [Double?]? = nil, flops: [Double?]? = nil, lr: [Double?]? = nil, loss: [Double?]) {
@@ -92,49 +95,53 @@ public struct LossCurveSet: Sendable {
     }
 
     /// Reads `runs/<run_id>/metrics.jsonl` for every run of a sweep's results table; N and the
-    /// schedule come from the table. Runs without a metrics file are skipped with a warning.
+    /// schedule come from the table. Runs without a metrics file are skipped with a warning; a
+    /// run still writing (a last line cut short) is read up to its last complete line, with a
+    /// warning.
     public static func readSweep(_ directory: URL, table: ResultsTable, lossColumn: String? = nil) throws -> LossCurveSet {
         let lossName = lossColumn ?? "loss"
         let nIndex = table.csv.columnIndex(table.columns.n)
         let scheduleIndex = table.csv.columnIndex(table.columns.schedule)
         _ = try table.csv.requireColumn(table.columns.runID, for: "the run directory of each row")
+        let sweep = SweepFiles(directory)
         var curves: [LossCurve] = []
-        var missing: [String] = []
+        var missing: [String] = [], partial: [String] = []
         for row in 0..<table.rowCount {
             let id = table.runID(row)
-            let url = directory.appendingPathComponent("runs").appendingPathComponent(id).appendingPathComponent("metrics.jsonl")
+            let url = sweep.files(id).metrics
             guard FileManager.default.fileExists(atPath: url.path) else { missing.append(id); continue }
             var curve = try readMetricsJSONL(url, runID: id, lossKey: lossName)
             if let nIndex { curve.N = try table.number(row, nIndex) }
             if let scheduleIndex, !table.csv.rows[row][scheduleIndex].isEmpty { curve.schedule = table.csv.rows[row][scheduleIndex] }
+            if curve.skippedLines > 0 { partial.append("\(id) (\(curve.skippedLines))") }
             curves.append(curve)
         }
         var warnings: [String] = []
         if !missing.isEmpty {
-            warnings.append("no runs/<id>/metrics.jsonl for \(missing.count) run(s): \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "")")
+            warnings.append("no runs/<id>/\(RunFiles.metricsFileName) for \(missing.count) run(s): \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "")")
+        }
+        if !partial.isEmpty {
+            warnings.append("skipped unparseable \(RunFiles.metricsFileName) lines (a run still writing?) in \(partial.count) run(s): \(partial.prefix(8).joined(separator: ", "))\(partial.count > 8 ? ", …" : "")")
         }
         return LossCurveSet(curves: curves, lossColumn: lossName, warnings: warnings)
     }
 
-    /// One `metrics.jsonl`: a JSON object per line with at least `step` and the loss key.
+    /// One `metrics.jsonl` (read by `MetricsFile`): every parsed line needs a numeric `step`;
+    /// unparseable lines are skipped and counted in `skippedLines`.
     public static func readMetricsJSONL(_ url: URL, runID: String, lossKey: String = "loss") throws -> LossCurve {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let file: MetricsFile
+        do { file = try MetricsFile.read(url) } catch {
             throw FitError("\(url.path): cannot read the file (\(error.localizedDescription))")
         }
         var points: [(step: Double, tokens: Double?, flops: Double?, lr: Double?, loss: Double?)] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
-                throw FitError("\(url.path) line \(number + 1): not a JSON object")
-            }
-            func value(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
-            guard let step = value("step") else { throw FitError("\(url.path) line \(number + 1): no numeric 'step'") }
-            points.append((step, value("tokens"), value("flops"), value("lr"), value(lossKey)))
+        for record in file.records {
+            guard let step = record["step"] else { throw FitError("\(url.path) line \(record.lineNumber): no numeric 'step'") }
+            points.append((step, record["tokens"], record["flops"], record["lr"], record[lossKey]))
         }
         points.sort { $0.step < $1.step }
-        return LossCurve(runID: runID, step: points.map(\.step), tokens: points.map(\.tokens),
-                         flops: points.map(\.flops), lr: points.map(\.lr), loss: points.map(\.loss))
+        var curve = LossCurve(runID: runID, step: points.map(\.step), tokens: points.map(\.tokens),
+                              flops: points.map(\.flops), lr: points.map(\.lr), loss: points.map(\.loss))
+        curve.skippedLines = file.skippedLines
+        return curve
     }
 }

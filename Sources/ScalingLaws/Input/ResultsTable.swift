@@ -1,19 +1,20 @@
 import Foundation
+import RunSchema
 
 /// Which columns of a results table hold which quantity. Defaults follow the results-table
 /// layout of DESIGN.md; override them to read a paper's table as is (`--n-col params`).
 public struct ColumnNames: Sendable, Equatable {
-    public var runID = "run_id"
-    public var n = "N"
-    public var d = "D"
-    public var c = "C"
+    public var runID = ResultsColumns.runID
+    public var n = ResultsColumns.n
+    public var d = ResultsColumns.d
+    public var c = ResultsColumns.c
     /// nil: `val_loss` when that column has any value, else `loss`.
     public var loss: String?
-    public var nActive = "N_active"
-    public var experts = "experts"
+    public var nActive = ResultsColumns.nActive
+    public var experts = ResultsColumns.experts
     /// nil: the first of `isoflop_budget`, `budget` that exists, else `C` grouped within 1%.
     public var budget: String?
-    public var schedule = "schedule"
+    public var schedule = ResultsColumns.schedule
 
     public init() {}
 }

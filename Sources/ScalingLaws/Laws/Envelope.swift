@@ -4,13 +4,15 @@ import Foundation
 public struct EnvelopePoint: Codable, Sendable, Equatable {
     public var C: Double
     public var loss: Double
-    /// The run attaining the envelope at C, and its size.
+    /// The run attaining the envelope at C, its size, and the tokens it had seen at C (as it
+    /// logged them; C/(6N) only for curves without a tokens column).
     public var runID: String
     public var N: Double
+    public var D: Double
     /// Whether the point entered the power-law fit (not attained by the smallest or largest model).
     public var used: Bool
 
-    enum CodingKeys: String, CodingKey { case C, loss, runID = "run_id", N, used }
+    enum CodingKeys: String, CodingKey { case C, loss, runID = "run_id", N, D, used }
 }
 
 public struct EnvelopeOptions: Sendable, Equatable {
@@ -57,8 +59,10 @@ public struct EnvelopeResult: FitReport {
 }
 
 /// Chinchilla Approach 1: the lower envelope of loss against FLOPs over all runs' curves; the
-/// run attaining it at each C gives N_opt(C) (D_opt = C/(6·N_opt)); then power laws by least
-/// squares in log space. Bootstrap: runs resampled with replacement.
+/// run attaining it at each C gives N_opt(C) and D_opt(C), the tokens that run had logged at C
+/// (not C/(6·N_opt): C follows the run's `flop_accounting`, which counts attention and the
+/// unembedding by default); then power laws by least squares in log space. Bootstrap: runs
+/// resampled with replacement.
 public enum EnvelopeFit {
     /// One run reduced to what the envelope needs: log C ascending, loss, N.
     struct Run: Sendable {
@@ -66,39 +70,58 @@ public enum EnvelopeFit {
         var n: Double
         var logC: [Double]
         var loss: [Double]
-        /// Loss at log C by linear interpolation; nil outside the run's range.
-        func loss(at x: Double) -> Double? {
+        /// log D (tokens seen) at each point.
+        var logD: [Double]
+        /// The bracketing points of log C and the weight of the upper one; nil outside the range.
+        func bracket(_ x: Double) -> (lo: Int, hi: Int, t: Double)? {
             guard let first = logC.first, let last = logC.last, x >= first, x <= last else { return nil }
             var lo = 0, hi = logC.count - 1
             while hi - lo > 1 {
                 let mid = (lo + hi) / 2
                 if logC[mid] <= x { lo = mid } else { hi = mid }
             }
+            return (lo, hi, logC[hi] == logC[lo] ? 0 : (x - logC[lo]) / (logC[hi] - logC[lo]))
+        }
+        /// Loss at log C by linear interpolation; nil outside the run's range.
+        func loss(at x: Double) -> Double? {
+            guard let (lo, hi, t) = bracket(x) else { return nil }
             if logC[hi] == logC[lo] { return min(loss[lo], loss[hi]) }
-            let t = (x - logC[lo]) / (logC[hi] - logC[lo])
             return loss[lo] + t * (loss[hi] - loss[lo])
+        }
+        /// Tokens at log C, interpolated in log space (exact for a constant cost per token).
+        func tokens(at x: Double) -> Double {
+            guard let (lo, hi, t) = bracket(x) else { return .nan }
+            return Foundation.exp(logD[lo] + t * (logD[hi] - logD[lo]))
         }
     }
 
     public static func fit(_ set: LossCurveSet, options: EnvelopeOptions = EnvelopeOptions()) throws -> EnvelopeResult {
         var runs: [Run] = []
         var warnings = set.warnings
+        var withoutTokens: [String] = []
         for curve in set.curves {
             guard let n = curve.N else {
                 throw FitError("envelope: run \(curve.runID) has no parameter count N (give an N column in the results table or the curve file)")
             }
-            var points: [(Double, Double)] = []
+            var points: [(logC: Double, loss: Double, tokens: Double?)] = []
             for i in curve.step.indices {
                 guard let c = curve.flops[i], let l = curve.loss[i] else { continue }
                 if c.isNaN || l.isNaN { throw FitError("envelope: run \(curve.runID) step \(formatNumber(curve.step[i])): flops or \(set.lossColumn) is NaN") }
-                if c > 0 && l > 0 { points.append((Foundation.log(c), l)) }
+                if c > 0 && l > 0 { points.append((Foundation.log(c), l, curve.tokens[i])) }
             }
-            points.sort { $0.0 < $1.0 }
+            points.sort { $0.logC < $1.logC }
             if points.count < 2 {
                 warnings.append("run \(curve.runID): fewer than 2 points with flops and \(set.lossColumn); left out")
                 continue
             }
-            runs.append(Run(id: curve.runID, n: n, logC: points.map(\.0), loss: points.map(\.1)))
+            // D as logged; a curve without positive tokens on every point falls back to C/(6N).
+            let logged = points.allSatisfy { ($0.tokens ?? 0) > 0 }
+            if !logged { withoutTokens.append(curve.runID) }
+            let logD = points.map { logged ? Foundation.log($0.tokens!) : $0.logC - Foundation.log(6 * n) }
+            runs.append(Run(id: curve.runID, n: n, logC: points.map(\.logC), loss: points.map(\.loss), logD: logD))
+        }
+        if !withoutTokens.isEmpty {
+            warnings.append("no logged tokens for \(withoutTokens.count) run(s), D taken as C/(6N): \(withoutTokens.prefix(8).joined(separator: ", "))\(withoutTokens.count > 8 ? ", …" : "")")
         }
         guard Set(runs.map(\.n)).count >= 3 else {
             throw FitError("envelope: \(runs.count) usable curves with \(Set(runs.map(\.n)).count) distinct model sizes; need at least 3 sizes")
@@ -122,7 +145,7 @@ public enum EnvelopeFit {
         let nFrontier = PowerLawFrontier(exponent: point.nLine.exponent, logCoefficient: point.nLine.logCoefficient,
                                          points: used.map { [$0.C, $0.N] }, samples: samples.map(\.n))
         let dFrontier = PowerLawFrontier(exponent: point.dLine.exponent, logCoefficient: point.dLine.logCoefficient,
-                                         points: used.map { [$0.C, $0.C / (6 * $0.N)] }, samples: samples.map(\.d))
+                                         points: used.map { [$0.C, $0.D] }, samples: samples.map(\.d))
         var parameters = ParameterTable()
         parameters.append("a", nFrontier.exponent)
         parameters.append("k", nFrontier.coefficient)
@@ -155,14 +178,15 @@ public enum EnvelopeFit {
                 if best == nil || l < best!.loss { best = (l, k) }
             }
             guard let best else { continue }
-            let n = runs[best.run].n
-            let used = !excludeExtremes || (n != smallest && n != largest)
-            envelope.append(EnvelopePoint(C: Foundation.exp(x), loss: best.loss, runID: runs[best.run].id, N: n, used: used))
+            let run = runs[best.run]
+            let used = !excludeExtremes || (run.n != smallest && run.n != largest)
+            envelope.append(EnvelopePoint(C: Foundation.exp(x), loss: best.loss, runID: run.id, N: run.n,
+                                          D: run.tokens(at: x), used: used))
         }
         let used = envelope.filter(\.used)
         guard Set(used.map(\.C)).count >= 2,
               let nLine = PowerLawFrontier.fitLogLog(x: used.map(\.C), y: used.map(\.N)),
-              let dLine = PowerLawFrontier.fitLogLog(x: used.map(\.C), y: used.map { $0.C / (6 * $0.N) })
+              let dLine = PowerLawFrontier.fitLogLog(x: used.map(\.C), y: used.map(\.D))
         else { return nil }
         return (envelope, nLine, dLine)
     }

@@ -3,19 +3,19 @@ import Foundation
 /// One loss curve to fit or predict: a per-step schedule and the losses logged at some steps.
 public struct ScheduleCurve: Sendable, Equatable {
     public var runID: String
-    public var schedule: LRSchedule
+    public var schedule: LRTrace
     /// 1-based optimiser steps with a logged loss, ascending, ≤ schedule.steps.
     public var steps: [Int]
     public var loss: [Double]
 
-    public init(runID: String, schedule: LRSchedule, steps: [Int], loss: [Double]) {
+    public init(runID: String, schedule: LRTrace, steps: [Int], loss: [Double]) {
         self.runID = runID
         self.schedule = schedule
         self.steps = steps
         self.loss = loss
     }
 
-    /// From a logged curve: the schedule rebuilt from the logged rates (`LRSchedule.interpolating`),
+    /// From a logged curve: the schedule rebuilt from the logged rates (`LRTrace.interpolating`),
     /// points with a loss and step ≥ 1 kept.
     public init(_ curve: LossCurve) throws {
         var lrSteps: [Double] = [], lrValues: [Double] = []
@@ -31,7 +31,7 @@ public struct ScheduleCurve: Sendable, Equatable {
         }
         guard let last = steps.last else { throw FitError("schedule: run \(curve.runID) has no logged losses") }
         self.init(runID: curve.runID,
-                  schedule: LRSchedule.interpolating(steps: lrSteps, lr: lrValues, through: max(last, Int(lrSteps.max()!.rounded()))),
+                  schedule: LRTrace.interpolating(steps: lrSteps, lr: lrValues, through: max(last, Int(lrSteps.max()!.rounded()))),
                   steps: steps, loss: loss)
     }
 }
@@ -101,7 +101,7 @@ public struct ScheduleResult: FitReport {
     var model: any ScheduleLaw { ScheduleFit.law(kind, decay: annealingDecay) }
 
     /// The law's loss curve for another schedule at the given 1-based steps.
-    public func predict(_ schedule: LRSchedule, steps: [Int]) -> [Double] {
+    public func predict(_ schedule: LRTrace, steps: [Int]) -> [Double] {
         let prepared = PreparedSchedule(schedule, referenceLR: referenceLR)
         let clamped = steps.map { min(max($0, 1), schedule.steps) }
         let order = clamped.indices.sorted { clamped[$0] < clamped[$1] }

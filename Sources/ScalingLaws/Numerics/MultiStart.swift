@@ -1,4 +1,5 @@
 import Foundation
+import RunSchema
 
 /// The outcome of minimising one objective from many starts.
 public struct MultiStartResult: Sendable {

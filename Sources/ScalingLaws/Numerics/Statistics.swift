@@ -1,33 +1,5 @@
 import Foundation
 
-/// SplitMix64: a small, fast generator whose stream depends only on its seed. Each bootstrap
-/// replicate gets its own generator seeded from (seed, replicate index), so results do not
-/// depend on which thread ran which replicate.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    /// The generator for stream `stream` of a run seeded with `seed`.
-    public init(seed: UInt64, stream: UInt64) {
-        var mixer = SplitMix64(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
-        state = mixer.next() ^ stream
-    }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-    /// Standard normal (Box–Muller).
-    public mutating func nextGaussian() -> Double {
-        let u1 = max(nextUnit(), 1e-300)
-        let u2 = nextUnit()
-        return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}
-
 /// The Huber loss: quadratic within ±delta, linear outside, so a few bad points cannot dominate
 /// a fit. `value` is ρ(r), `derivative` is ρ'(r) = clamp(r, −delta, delta).
 public struct Huber: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import NN
+import RunSchema
 import Testing
 
 /// The `model.moe` section: decoding, defaults and errors that name the field.

@@ -1,6 +1,5 @@
-import NN
+import RunSchema
 import Testing
-import Trainer
 
 @Suite struct ScheduleTests {
     func schedule(_ kind: ScheduleConfig.Kind, total: Int = 100, warmup: Int = 10, edit: (inout ScheduleConfig) -> Void = { _ in }) -> LRSchedule {

@@ -1,9 +1,8 @@
 import Foundation
-import NN
 
-/// Any JSON value, for the parts of a sweep spec that hold config values (axis values, overrides).
-/// Converts to the `Any` trees `ConfigLoading` edits, and prints canonically (sorted keys,
-/// integral numbers without a fraction) for run identity hashes.
+/// Any JSON value: the tree a config is edited as before it is decoded (`--set` overrides, sweep
+/// axis values, the vocab fill from meta.json; see `ConfigLoading`). Prints canonically (sorted
+/// keys, integral numbers without a fraction) for run identity hashes.
 public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -34,19 +33,6 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
-        }
-    }
-
-    /// The value as JSONSerialization would produce it.
-    public var any: Any {
-        switch self {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d): return d
-        case .string(let s): return s
-        case .array(let a): return a.map(\.any)
-        case .object(let o): return o.mapValues(\.any)
         }
     }
 
@@ -87,7 +73,7 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -102,17 +88,6 @@ public enum JSONValue: Codable, Hashable, Sendable, CustomStringConvertible {
         }
         return out + "\""
     }
-}
-
-/// 1e+13 → "1e13", 0.001 → "0.001", 3e-4 → "0.0003", 12345.6 → "1.23e4": short enough for run ids.
-public func compactNumber(_ x: Double, digits: Int = 3) -> String {
-    if x == x.rounded(), abs(x) < 100_000 { return String(Int(x)) }
-    var s = String(format: "%.\(digits)g", x)
-    if let e = s.firstIndex(of: "e") {
-        let mantissa = s[..<e], exponent = Int(s[s.index(after: e)...]) ?? 0
-        s = "\(mantissa)e\(exponent)"
-    }
-    return s
 }
 
 /// Dotted key paths on JSON object trees (`model.moe.top_k`), as `--set` uses them.

@@ -20,9 +20,9 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Hidden width of the feed-forward block; default 4·d_model (GELU) or the multiple of 8
     /// nearest 8/3·d_model (SwiGLU, which keeps the parameter count of the 4x GELU MLP).
     public var dFF: Int?
-    public var norm: Norm.Kind = .layernorm
+    public var norm: NormKind = .layernorm
     public var positional: Positional = .learned
-    public var activation: FeedForward.Activation = .gelu
+    public var activation: ActivationKind = .gelu
     public var tieEmbeddings = true
     public var dropout: Float = 0
     public var bias = true
@@ -65,9 +65,9 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         nLayer = try c.decode(Int.self, forKey: .nLayer)
         nHead = try c.decode(Int.self, forKey: .nHead)
         dFF = try c.decodeIfPresent(Int.self, forKey: .dFF)
-        norm = try c.decodeIfPresent(Norm.Kind.self, forKey: .norm) ?? norm
+        norm = try c.decodeIfPresent(NormKind.self, forKey: .norm) ?? norm
         positional = try c.decodeIfPresent(Positional.self, forKey: .positional) ?? positional
-        activation = try c.decodeIfPresent(FeedForward.Activation.self, forKey: .activation) ?? activation
+        activation = try c.decodeIfPresent(ActivationKind.self, forKey: .activation) ?? activation
         tieEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieEmbeddings) ?? tieEmbeddings
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? dropout
         bias = try c.decodeIfPresent(Bool.self, forKey: .bias) ?? bias

@@ -1,10 +1,21 @@
 import Foundation
+import RunSchema
 
-/// A learning-rate schedule, one value per optimiser step: `lr[0]` is the rate of step 1.
-public struct LRSchedule: Sendable, Equatable {
+/// The learning rate of every optimiser step of one run, as the schedule laws consume it:
+/// `lr[0]` is the rate of step 1 (the first update; metrics.jsonl logs that update as step 1).
+/// It comes either from a schedule (`init(_:)`, RunSchema's `LRSchedule`, the one definition of
+/// constant, cosine and WSD with every decay shape, shared with the trainer) or from the rates a
+/// run logged (`interpolating`).
+public struct LRTrace: Sendable, Equatable {
     public var lr: [Double]
 
     public init(perStep lr: [Double]) { self.lr = lr }
+
+    /// Every step of `schedule`: the trainer's 0-based step s is the trace's step s + 1, so
+    /// `lr[s] = schedule.lr(step: s)`.
+    public init(_ schedule: LRSchedule) {
+        lr = (0..<schedule.totalSteps).map { schedule.lr(step: $0) }
+    }
 
     public var steps: Int { lr.count }
 
@@ -13,7 +24,7 @@ public struct LRSchedule: Sendable, Equatable {
     /// smooth ones logged densely). Before the first logged step the line through the first two
     /// logged points is extended (so a linear warmup from 0 logged every k steps comes back
     /// exactly), floored at 0; after the last, the last value is kept.
-    public static func interpolating(steps: [Double], lr: [Double], through lastStep: Int? = nil) -> LRSchedule {
+    public static func interpolating(steps: [Double], lr: [Double], through lastStep: Int? = nil) -> LRTrace {
         precondition(steps.count == lr.count && !steps.isEmpty)
         let order = steps.indices.sorted { steps[$0] < steps[$1] }
         let xs = order.map { steps[$0] }, ys = order.map { lr[$0] }
@@ -37,32 +48,7 @@ public struct LRSchedule: Sendable, Equatable {
             let t = (x - xs[j]) / (xs[j + 1] - xs[j])
             values.append(ys[j] + t * (ys[j + 1] - ys[j]))
         }
-        return LRSchedule(perStep: values)
-    }
-
-    /// Linear warmup over `warmup` steps to `peak`, then constant.
-    public static func constant(peak: Double, steps: Int, warmup: Int = 0) -> LRSchedule {
-        LRSchedule(perStep: (1...steps).map { $0 <= warmup ? peak * Double($0) / Double(warmup) : peak })
-    }
-
-    /// Linear warmup, then cosine decay from `peak` to `final` at the last step.
-    public static func cosine(peak: Double, steps: Int, warmup: Int = 0, final: Double = 0) -> LRSchedule {
-        LRSchedule(perStep: (1...steps).map { s in
-            if s <= warmup { return peak * Double(s) / Double(warmup) }
-            let progress = Double(s - warmup) / Double(max(steps - warmup, 1))
-            return final + 0.5 * (peak - final) * (1 + cos(Double.pi * progress))
-        })
-    }
-
-    /// Warmup–stable–decay: linear warmup, constant at `peak`, then a linear decay to `final` over
-    /// the last `decay` steps.
-    public static func wsd(peak: Double, steps: Int, warmup: Int = 0, decay: Int, final: Double = 0) -> LRSchedule {
-        LRSchedule(perStep: (1...steps).map { s in
-            if s <= warmup { return peak * Double(s) / Double(warmup) }
-            let decayStart = steps - decay
-            if s <= decayStart { return peak }
-            return peak + (final - peak) * Double(s - decayStart) / Double(decay)
-        })
+        return LRTrace(perStep: values)
     }
 }
 
@@ -81,7 +67,7 @@ public struct PreparedSchedule: Sendable {
     let drop: [Double]
     let logEta: [Double]
 
-    init(_ schedule: LRSchedule, referenceLR: Double) {
+    init(_ schedule: LRTrace, referenceLR: Double) {
         eta = schedule.lr.map { $0 / referenceLR }
         var w = 0
         if let peak = eta.max(), let first = eta.firstIndex(of: peak), first > 0, eta[0] < peak {

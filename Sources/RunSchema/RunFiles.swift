@@ -4,12 +4,15 @@ import Foundation
 /// `checkpoint.safetensors` (+ kept `checkpoint_step<N>.safetensors`), and `summary.json`, written
 /// last and atomically, which marks a finished run.
 public struct RunFiles: Sendable {
+    /// The name of the metrics log in a run directory (DESIGN.md: one JSON object per logged step).
+    public static let metricsFileName = "metrics.jsonl"
+
     public let directory: URL
 
     public init(_ directory: URL) { self.directory = directory }
 
     public var config: URL { directory.appendingPathComponent("config.json") }
-    public var metrics: URL { directory.appendingPathComponent("metrics.jsonl") }
+    public var metrics: URL { directory.appendingPathComponent(Self.metricsFileName) }
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.safetensors") }
     public var summary: URL { directory.appendingPathComponent("summary.json") }
     public func checkpoint(step: Int) -> URL { directory.appendingPathComponent("checkpoint_step\(step).safetensors") }
@@ -20,42 +23,6 @@ public struct RunFiles: Sendable {
     /// Anything a previous run left behind.
     public var isEmpty: Bool {
         !(fm.fileExists(atPath: metrics.path) || hasCheckpoint || hasSummary)
-    }
-}
-
-/// Appends one JSON object per line to metrics.jsonl. Each line is written with a single
-/// `write` and flushed, so a killed process leaves at most one partial last line, which
-/// `truncate(afterStep:)` removes on resume along with any step past the checkpoint.
-final class MetricsWriter {
-    private let handle: FileHandle
-
-    init(_ url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
-        handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
-    }
-
-    deinit { try? handle.close() }
-
-    func append(_ record: [String: Any]) throws {
-        var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-        line.append(0x0A)
-        try handle.write(contentsOf: line)
-    }
-
-    /// Keeps only complete lines whose step is ≤ `step` (atomic rewrite).
-    static func truncate(_ url: URL, afterStep step: Int) throws {
-        guard let data = try? Data(contentsOf: url) else { return }
-        var kept = Data()
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let s = object["step"] as? Int, s <= step else { continue }
-            kept.append(contentsOf: line)
-            kept.append(0x0A)
-        }
-        try kept.write(to: url, options: .atomic)
     }
 }
 
@@ -89,6 +56,40 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var dModel: Int
     public var nLayer: Int
     public var seed: UInt64
+
+    public init(status: Status, reason: String? = nil, steps: Int, tokens: Double, flops: Double,
+                flopsPerToken: Double, flopAccounting: String, params: Int, paramsNonEmbedding: Int,
+                paramsActive: Int, paramsActiveNonEmbedding: Int, finalTrainLoss: Double? = nil,
+                finalValLoss: Double? = nil, bestValLoss: Double? = nil, wallTimeS: Double,
+                tokensPerS: Double, schedule: String, experts: Int? = nil, topK: Int? = nil,
+                sparsity: Double? = nil, moeMaxLoadRatios: [Double]? = nil, moeMaxLoadRatio: Double? = nil,
+                dModel: Int, nLayer: Int, seed: UInt64) {
+        self.status = status
+        self.reason = reason
+        self.steps = steps
+        self.tokens = tokens
+        self.flops = flops
+        self.flopsPerToken = flopsPerToken
+        self.flopAccounting = flopAccounting
+        self.params = params
+        self.paramsNonEmbedding = paramsNonEmbedding
+        self.paramsActive = paramsActive
+        self.paramsActiveNonEmbedding = paramsActiveNonEmbedding
+        self.finalTrainLoss = finalTrainLoss
+        self.finalValLoss = finalValLoss
+        self.bestValLoss = bestValLoss
+        self.wallTimeS = wallTimeS
+        self.tokensPerS = tokensPerS
+        self.schedule = schedule
+        self.experts = experts
+        self.topK = topK
+        self.sparsity = sparsity
+        self.moeMaxLoadRatios = moeMaxLoadRatios
+        self.moeMaxLoadRatio = moeMaxLoadRatio
+        self.dModel = dModel
+        self.nLayer = nLayer
+        self.seed = seed
+    }
 
     enum CodingKeys: String, CodingKey {
         case status, reason, steps, tokens, flops, flopsPerToken = "flops_per_token"

@@ -1,7 +1,9 @@
 import Foundation
-import NN
 
-/// Learning-rate schedules as pure functions of the step (0-based: step s trains with lr(s)).
+/// Learning-rate schedules as pure functions of the step. Step base: 0-based, the update that
+/// starts from step s trains with lr(s) and metrics.jsonl logs it as step s + 1 (the step count
+/// after the update). The trainer and the fitter (`LRTrace` in ScalingLaws, whose `lr[s]` is
+/// the rate of logged step s + 1) share these semantics.
 ///
 /// - `constant`: linear warmup, then the peak.
 /// - `cosine`: warmup, then half a cosine from the peak to `min_lr_ratio`·peak at the last step

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The sweep directory: `runs/<id>/` per run (a run directory, see `RunFiles`, plus the sweep's
+/// `status.json`, `train.log` and `lock`), `results.csv` (columns: `ResultsColumns`), and
+/// `slurm/` for batch scripts and their logs. The fitter and the plots read `results.csv` and
+/// `runs/<id>/metrics.jsonl`.
+public struct SweepFiles: Sendable {
+    /// The results table's file name in a sweep directory.
+    public static let resultsFileName = "results.csv"
+
+    public let directory: URL
+
+    public init(_ directory: URL) { self.directory = directory }
+
+    public var runsDirectory: URL { directory.appendingPathComponent("runs") }
+    public var resultsCSV: URL { directory.appendingPathComponent(Self.resultsFileName) }
+    public var slurmDirectory: URL { directory.appendingPathComponent("slurm") }
+    public func runDirectory(_ id: String) -> URL { runsDirectory.appendingPathComponent(id) }
+    public func files(_ id: String) -> RunFiles { RunFiles(runDirectory(id)) }
+    public func statusFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("status.json") }
+    public func lockFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("lock") }
+    public func logFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("train.log") }
+
+    /// The ids of the directories under `runs/` (sorted; hidden entries left out), nil when
+    /// there is no `runs/` directory.
+    public func runIDs() -> [String]? {
+        (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path))?.filter { !$0.hasPrefix(".") }.sorted()
+    }
+}
+
+/// The results table's columns (DESIGN.md), in the order `results.csv` writes them. The first
+/// thirteen are the fitter's contract; a table written by hand needs only the ones a law uses.
+public enum ResultsColumns {
+    public static let runID = "run_id"
+    /// Total parameters.
+    public static let n = "N"
+    public static let nActive = "N_active"
+    /// Tokens seen.
+    public static let d = "D"
+    /// Training FLOPs under the run's `flop_accounting`.
+    public static let c = "C"
+    public static let loss = "loss"
+    public static let valLoss = "val_loss"
+    public static let schedule = "schedule"
+    public static let experts = "experts"
+    /// The FLOP budget an isoFLOP run was sized from.
+    public static let isoflopBudget = "isoflop_budget"
+
+    public static let all = [
+        runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
+        "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
+        "steps", "n_head", "context_length", "N_active_nonembed", "best_val_loss", "flop_accounting", "wall_time_s",
+    ]
+}
