@@ -1,9 +1,10 @@
 /// # NN
 ///
 /// Neural-network building blocks on `Tensor`: modules with hierarchical, PyTorch-style parameter
-/// names (`blocks.0.attn.qkv.weight`), the layers of a GPT (linear, embedding, norms, causal
-/// attention, GELU/SwiGLU MLPs, mixture-of-experts), the GPT itself, GPT-2 initialisation,
-/// parameter and FLOP accounting, the parameter arena and AdamW.
+/// names (`blocks.0.attn.qkv.weight`, this file), generic layers (Layers.swift), the GPT in one
+/// file (GPT.swift: norm, causal attention, GELU/SwiGLU MLP, block, model, GPT-2 initialisation)
+/// with its mixture-of-experts sibling (MixtureOfExperts.swift), parameter and FLOP accounting,
+/// the parameter arena and AdamW.
 import Tensor
 
 /// A node of the model tree. Parameters and children are listed explicitly (no reflection), in
