@@ -14,11 +14,7 @@ public enum TrainBenchmark {
         public let config: GPTConfig
         public let batch: Int
 
-        public init(name: String, config: GPTConfig, batch: Int) {
-            self.name = name
-            self.config = config
-            self.batch = batch
-        }
+        public init(name: String, config: GPTConfig, batch: Int) { (self.name, self.config, self.batch) = (name, config, batch) }
     }
 
     /// The step config of every bench model: the PyTorch peer's optimizer, torch.optim.AdamW
@@ -76,7 +72,6 @@ public enum TrainBenchmark {
 
     /// One model stepped by the trainer's `TrainingStep` (with `optim`) on fixed batches.
     public final class Bench: @unchecked Sendable {
-        let shape: Shape
         public let training: TrainingStep
         /// The micro-batch list of each step, used in turn.
         let steps: [[TrainingStep.MicroBatch]]
@@ -85,7 +80,6 @@ public enum TrainBenchmark {
         /// `batches` (each [shape.batch, context]) are stepped on in turn, one per step; by
         /// default one batch of random tokens, as the PyTorch peer does.
         public init(_ shape: Shape, batches: [TrainingStep.MicroBatch]? = nil) {
-            self.shape = shape
             training = TrainingStep(model: shape.config, optim: TrainBenchmark.optim, seed: TrainBenchmark.seed)
             let b = shape.batch, t = shape.config.contextLength, v = shape.config.vocabSize
             var rng = RandomState(seed: TrainBenchmark.seed)
