@@ -1,3 +1,14 @@
+/// # The GPT
+///
+/// The whole model in one file, read top to bottom as nanoGPT's `model.py`: what a forward pass
+/// carries (train/eval, the dropout stream), the norm, causal self-attention, the MLP, the
+/// pre-norm block, and the GPT itself (embeddings, blocks, final norm, tied or untied
+/// unembedding, GPT-2 initialisation, the loss). Every size and choice comes from a `GPTConfig`.
+/// The mixture-of-experts feed-forward is the sibling file MixtureOfExperts.swift; `Linear` and
+/// `Embedding` (Layers.swift) and the tensor ops are the building blocks.
+///
+/// Each module's `parameters`/`children` lists fix the order of the state-dict names
+/// (`blocks.0.attn.qkv.weight`), of the parameter arena and of the initialisation stream.
 import Foundation
 import RunSchema
 import Tensor
@@ -13,6 +24,62 @@ public struct ForwardContext {
     }
 }
 
+// MARK: - Norm
+
+/// LayerNorm or RMSNorm over the last axis (the `norm` choice of a GPT config).
+public final class Norm: Module {
+    public typealias Kind = NormKind
+    public let kind: Kind
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let eps: Float
+
+    public init(_ dim: Int, kind: Kind, bias: Bool = true) {
+        self.kind = kind
+        weight = parameter(.ones([dim]))
+        self.bias = (kind == .layernorm && bias) ? parameter(.zeros([dim])) : nil
+        eps = kind == .layernorm ? 1e-5 : 1e-6
+    }
+
+    public var parameters: [(String, Tensor)] {
+        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+    }
+    public var parameterKind: ParameterKind { .norm }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        kind == .layernorm ? x.layerNorm(weight: weight, bias: bias, eps: eps) : x.rmsNorm(weight: weight, eps: eps)
+    }
+}
+
+// MARK: - Attention
+
+/// Multi-head causal self-attention: one fused q/k/v projection, optional RoPE on q and k, the
+/// fused attention kernel straight from the projection's layout, and an output projection.
+public final class CausalSelfAttention: Module {
+    public let qkv: Linear
+    public let proj: Linear
+    public let heads: Int
+    let rotary: RotaryTable?
+
+    public init(dModel: Int, heads: Int, bias: Bool, rotary: RotaryTable?) {
+        qkv = Linear(dModel, 3 * dModel, bias: bias)
+        proj = Linear(dModel, dModel, bias: bias)
+        self.heads = heads
+        self.rotary = rotary
+    }
+
+    public var children: [(String, any Module)] { [("qkv", qkv), ("proj", proj)] }
+
+    /// x [B, T, C] → [B, T, C].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        var q = qkv(x)
+        if let rotary { q = rotaryEmbedding(qkv: q, heads: heads, table: rotary) }
+        return proj(causalSelfAttention(qkv: q, heads: heads))
+    }
+}
+
+// MARK: - MLP
+
 /// The feed-forward slot of a block: the dense MLP or a mixture of experts.
 public protocol FeedForwardLayer: Module {
     func forward(_ x: Tensor, context: inout ForwardContext) -> Tensor
@@ -20,10 +87,38 @@ public protocol FeedForwardLayer: Module {
     var auxiliaryLoss: Tensor? { get }
 }
 
+/// The position-wise feed-forward network: GELU (GPT-2: d → d_ff → d) or SwiGLU (one fused
+/// gate+up projection d → 2·d_ff, then d_ff → d).
+public final class FeedForward: Module {
+    public typealias Activation = ActivationKind
+    public let fc: Linear
+    public let proj: Linear
+    public let activation: Activation
+
+    public init(dModel: Int, dFF: Int, activation: Activation, bias: Bool) {
+        fc = Linear(dModel, activation == .swiglu ? 2 * dFF : dFF, bias: bias)
+        proj = Linear(dFF, dModel, bias: bias)
+        self.activation = activation
+    }
+
+    public var children: [(String, any Module)] { [("fc", fc), ("proj", proj)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let h = fc(x)
+        switch activation {
+        case .gelu: return proj(h.gelu(approximate: true))
+        case .swiglu: return proj(h.swiglu())
+        case .relu: return proj(h.relu())
+        }
+    }
+}
+
 extension FeedForward: FeedForwardLayer {
     public func forward(_ x: Tensor, context: inout ForwardContext) -> Tensor { self(x) }
     public var auxiliaryLoss: Tensor? { nil }
 }
+
+// MARK: - Block
 
 /// Pre-norm residual block: x + attn(norm(x)), then x + ffn(norm(x)).
 public final class Block: Module {
@@ -56,6 +151,8 @@ public final class Block: Module {
         return h + f
     }
 }
+
+// MARK: - GPT
 
 /// A decoder-only transformer in the GPT-2 family, configurable towards LLaMA-style choices
 /// (RMSNorm, RoPE, SwiGLU, untied head, no biases).

@@ -1,3 +1,5 @@
+/// The generic layers models are built from, as `torch.nn.Linear` and `torch.nn.Embedding` are
+/// for nanoGPT's model.py: the GPT (GPT.swift) and its mixture of experts use them.
 import RunSchema
 import Tensor
 
@@ -18,6 +20,7 @@ public final class Linear: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight: weight, bias: bias) }
 }
 
+/// A lookup table [count, dim]: row i is the vector of token (or position) i.
 public final class Embedding: Module {
     public let weight: Tensor
 
@@ -27,29 +30,4 @@ public final class Embedding: Module {
     public var parameterKind: ParameterKind { .embedding }
 
     public func callAsFunction(_ ids: Indices) -> Tensor { embedding(weight, ids) }
-}
-
-/// LayerNorm or RMSNorm over the last axis (the `norm` choice of a GPT config).
-public final class Norm: Module {
-    public typealias Kind = NormKind
-    public let kind: Kind
-    public let weight: Tensor
-    public let bias: Tensor?
-    public let eps: Float
-
-    public init(_ dim: Int, kind: Kind, bias: Bool = true) {
-        self.kind = kind
-        weight = parameter(.ones([dim]))
-        self.bias = (kind == .layernorm && bias) ? parameter(.zeros([dim])) : nil
-        eps = kind == .layernorm ? 1e-5 : 1e-6
-    }
-
-    public var parameters: [(String, Tensor)] {
-        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
-    }
-    public var parameterKind: ParameterKind { .norm }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        kind == .layernorm ? x.layerNorm(weight: weight, bias: bias, eps: eps) : x.rmsNorm(weight: weight, eps: eps)
-    }
 }

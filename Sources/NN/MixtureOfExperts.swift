@@ -1,3 +1,6 @@
+/// The mixture-of-experts feed-forward (GPT.swift's sibling: a block takes it in place of the
+/// dense MLP when the config's `moe` section selects that layer), its routing statistics and
+/// the dispatch plan that groups tokens by expert.
 import Foundation
 import RunSchema
 import Tensor

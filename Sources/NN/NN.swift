@@ -1,9 +1,10 @@
 /// # NN
 ///
 /// Neural-network building blocks on `Tensor`: modules with hierarchical, PyTorch-style parameter
-/// names (`blocks.0.attn.qkv.weight`), the layers of a GPT (linear, embedding, norms, causal
-/// attention, GELU/SwiGLU MLPs, mixture-of-experts), the GPT itself, GPT-2 initialisation,
-/// the parameter arena and AdamW. Configs and their accounting live in RunSchema.
+/// names (`blocks.0.attn.qkv.weight`, this file), generic layers (Layers.swift), the GPT in one
+/// file (GPT.swift: norm, causal attention, GELU/SwiGLU MLP, block, model, GPT-2 initialisation)
+/// with its mixture-of-experts sibling (MixtureOfExperts.swift), the parameter arena and AdamW.
+/// Configs, their layer enums and parameter/FLOP accounting live in RunSchema.
 import RunSchema
 import Tensor
 

@@ -61,6 +61,16 @@ public final class Arena: @unchecked Sendable {
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }
 }
 
+extension Tensor {
+    /// Moves this tensor's values into `arena` at `offset` and makes the arena its storage
+    /// (llm.c's parameter arena: one buffer for all parameters, or all gradients).
+    public func moveIntoArena(_ arena: Arena, offset: Int) {
+        let window = Storage(arena: arena, offset: offset, count: count)
+        window.pointer.update(from: data, count: count)
+        storage = window
+    }
+}
+
 func alignedAllocate(_ count: Int) -> UnsafeMutablePointer<Float> {
     var raw: UnsafeMutableRawPointer?
     let rc = posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride)

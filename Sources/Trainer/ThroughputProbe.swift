@@ -4,8 +4,9 @@ import RunSchema
 import Tensor
 
 /// A quick measure of training speed for a config: builds its model, feeds random tokens and times
-/// whole optimizer steps (forward, backward, gradient norm, AdamW) at a given thread count. The
-/// sweep planner uses it to estimate run times without touching the data.
+/// whole optimizer steps (the trainer's `TrainingStep`: forward, backward, gradient norm, clip,
+/// AdamW, MoE bias update) at a given thread count. The sweep planner uses it to estimate run
+/// times without touching the data.
 public enum ThroughputProbe {
     public struct Measurement: Sendable, Equatable {
         /// Seconds per optimizer step (all gradient-accumulation micro-batches).
@@ -25,32 +26,20 @@ public enum ThroughputProbe {
     public static func measure(_ config: TrainConfig, threads: Int, minSeconds: Double = 0.25, maxSteps: Int = 3,
                                maxFLOPsPerStep: Double = 3e9) -> Measurement {
         Threads.configure(threads)
-        let model = GPT(config.model)
-        var rng = RandomState(seed: config.seed)
-        model.initialize(rng: &rng)
-        let params = ParameterArena(model)
-        let optimizer = AdamW(params, config.optim.hyperparameters)
+        let training = TrainingStep(model: config.model, optim: config.optim, seed: config.seed)
         let t = config.model.contextLength
         let microBatches = config.train.batchSize * config.train.gradAccum
         let flopsPerSequence = config.model.flopsPerToken * Double(t)
         let b = max(1, min(config.train.batchSize, Int(maxFLOPsPerStep / flopsPerSequence)))
         let accum = b < config.train.batchSize ? 1 : config.train.gradAccum
         let scale = Double(microBatches) / Double(b * accum)
-        var tokenRNG = rng
-        func batch() -> Indices {
+        var tokenRNG = RandomState(seed: config.seed)
+        func tokens() -> Indices {
             Indices(shape: [b, t], values: (0..<(b * t)).map { _ in Int32(tokenRNG.nextInt(below: config.model.vocabSize)) })
         }
-        let inputs = batch(), targets = batch()
-        func step() {
-            params.zeroGrad()
-            for _ in 0..<accum {
-                var context = ForwardContext(training: true, rng: rng)
-                let loss = model.loss(inputs, targets: targets, context: &context)
-                (accum == 1 ? loss.total : loss.total * (1 / Float(accum))).backward()
-            }
-            _ = params.gradNorm()
-            optimizer.update(lr: Float(config.optim.lr))
-        }
+        let batch = TrainingStep.MicroBatch(inputs: tokens(), targets: tokens())
+        let microBatchesPerStep = [TrainingStep.MicroBatch](repeating: batch, count: accum)
+        func step() { _ = training.step(microBatchesPerStep, lr: Float(config.optim.lr)) }
         step()  // warm-up: first-touch allocations, BLAS thread start-up
         var steps = 0
         let start = monotonicSeconds()
@@ -61,7 +50,7 @@ public enum ThroughputProbe {
         let perStep = (monotonicSeconds() - start) / Double(steps) * scale
         let evalStart = monotonicSeconds()
         var context = ForwardContext(training: false)
-        _ = Tensor.noGrad { model.loss(inputs, targets: targets, context: &context).crossEntropy }
+        _ = Tensor.noGrad { training.model.loss(batch.inputs, targets: batch.targets, context: &context).crossEntropy }
         let perEval = (monotonicSeconds() - evalStart) * Double(config.train.batchSize) / Double(b)
         return Measurement(secondsPerStep: perStep, secondsPerEvalBatch: perEval,
                            tokensPerStep: config.tokensPerStep, threads: threads)

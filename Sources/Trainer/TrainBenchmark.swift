@@ -6,14 +6,34 @@ import Tensor
 /// Training-step throughput (`windtunnel bench train`): the configs of
 /// `shared/peers/torch_gpt_bench.py` (pre-LN GPT, GELU MLP 4x, tied embeddings, AdamW lr 1e-3,
 /// weight decay 0.1, random tokens) so numbers compare one to one with PyTorch eager, plus MoE
-/// variants at equal active FLOPs. Steps of the candidates in one comparison are interleaved
-/// so a noisy machine slows them alike.
+/// variants at equal active FLOPs. What is timed is the trainer's own `TrainingStep` (see
+/// `optim` for its settings). Steps of the candidates in one comparison are interleaved so a
+/// noisy machine slows them alike.
 public enum TrainBenchmark {
     public struct Shape: Sendable {
         public let name: String
         public let config: GPTConfig
         public let batch: Int
+
+        public init(name: String, config: GPTConfig, batch: Int) { (self.name, self.config, self.batch) = (name, config, batch) }
     }
+
+    /// The step config of every bench model: the PyTorch peer's optimizer, torch.optim.AdamW
+    /// with its defaults (betas (0.9, 0.999), eps 1e-8) and weight decay 0.1 on every parameter,
+    /// at a constant lr 1e-3, so the update compares one to one. Unlike the peer, gradients are
+    /// clipped to norm 1 (the trainer's default `grad_clip`) because the bench times the step
+    /// training runs: the norm is computed either way, and a binding clip adds one scaling pass
+    /// over the gradient arena.
+    public static let optim: TrainConfig.OptimConfig = {
+        var o = TrainConfig.OptimConfig(lr: 1e-3)
+        o.beta2 = 0.999
+        o.weightDecay = 0.1
+        o.decay = ParameterKind.allCases
+        return o
+    }()
+
+    /// Initialisation seed of the bench models.
+    public static let seed: UInt64 = 0
 
     /// name: (vocab, d_model, n_layer, n_head, seq, batch), as in the PyTorch peer script.
     public static let denseShapes: [Shape] = [
@@ -51,34 +71,30 @@ public enum TrainBenchmark {
         public let moe_dense_step_ratio: Double?
     }
 
-    /// One model with its optimizer and a fixed random batch.
+    /// One model stepped by the trainer's `TrainingStep` (with `optim`) on fixed batches.
     public final class Bench: @unchecked Sendable {
-        let shape: Shape
-        let model: GPT
-        let arena: ParameterArena
-        let optimizer: AdamW
-        let ids: Indices, targets: Indices
+        public let training: TrainingStep
+        /// The micro-batch list of each step, used in turn.
+        let steps: [[TrainingStep.MicroBatch]]
+        private var next = 0
 
-        public init(_ shape: Shape) {
-            self.shape = shape
-            model = GPT(shape.config)
-            var rng = RandomState(seed: 0)
-            model.initialize(rng: &rng)
-            arena = ParameterArena(model)
-            var hyper = AdamW.Hyperparameters()
-            hyper.beta2 = 0.999; hyper.weightDecay = 0.1; hyper.decay = Set(ParameterKind.allCases)  // torch.optim.AdamW defaults
-            optimizer = AdamW(arena, hyper)
-            let n = shape.batch * shape.config.contextLength, v = shape.config.vocabSize
-            ids = Indices(shape: [shape.batch, shape.config.contextLength], values: (0..<n).map { _ in Int32(rng.nextInt(below: v)) })
-            targets = Indices(shape: ids.shape, values: (0..<n).map { _ in Int32(rng.nextInt(below: v)) })
+        /// `batches` (each [shape.batch, context]) are stepped on in turn, one per step; by
+        /// default one batch of random tokens, as the PyTorch peer does.
+        public init(_ shape: Shape, batches: [TrainingStep.MicroBatch]? = nil) {
+            training = TrainingStep(model: shape.config, optim: TrainBenchmark.optim, seed: TrainBenchmark.seed)
+            let b = shape.batch, t = shape.config.contextLength, v = shape.config.vocabSize
+            var rng = RandomState(seed: TrainBenchmark.seed)
+            func tokens() -> Indices { Indices(shape: [b, t], values: (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }) }
+            let batches = batches ?? [TrainingStep.MicroBatch(inputs: tokens(), targets: tokens())]
+            precondition(!batches.isEmpty && batches.allSatisfy { $0.inputs.shape == [b, t] },
+                         "TrainBenchmark.Bench: batches must be [\(b), \(t)]")
+            steps = batches.map { [$0] }
         }
 
-        /// One training step: zero grads, forward, backward, AdamW.
+        /// One training step on the next batch.
         public func step() {
-            arena.zeroGrad()
-            var context = ForwardContext(training: true)
-            model.loss(ids, targets: targets, context: &context).total.backward()
-            optimizer.update(lr: 1e-3)
+            _ = training.step(steps[next], lr: Float(TrainBenchmark.optim.lr))
+            next = (next + 1) % steps.count
         }
     }
 

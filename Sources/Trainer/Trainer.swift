@@ -1,7 +1,8 @@
 /// # Trainer
 ///
 /// Runs one training job from a `TrainConfig`: builds the GPT, streams batches from token files,
-/// steps AdamW under an LR schedule, evaluates on fixed validation batches, logs metrics.jsonl,
+/// steps it under an LR schedule (`TrainingStep`, the one optimizer step that `bench train` and
+/// the throughput probe time too), evaluates on fixed validation batches, logs metrics.jsonl,
 /// checkpoints (safetensors, atomically) and resumes exactly, and writes summary.json last.
 import Data
 import Foundation
@@ -32,19 +33,20 @@ public struct StepRecord: Sendable {
 public final class TrainingRun {
     public let config: TrainConfig
     public let files: RunFiles
-    public let model: GPT
+    /// The model, its parameter arena, AdamW and the dropout stream, stepped by `run()`.
+    public let trainingStep: TrainingStep
+    public var model: GPT { trainingStep.model }
     public let accounting: ModelAccounting
     public let totalSteps: Int
     public private(set) var step = 0
     public private(set) var bestValLoss: Double?
     public private(set) var lastValLoss: Double?
-    let params: ParameterArena
-    let optimizer: AdamW
+    var params: ParameterArena { trainingStep.params }
+    var optimizer: AdamW { trainingStep.optimizer }
     let dataset: TokenDataset
     var sampler: BatchSampler
     let evalBatches: FixedEvalBatches
     let schedule: LRSchedule
-    var dropoutRNG: RandomState
     /// Wall time of earlier sessions of this run (restored from the checkpoint).
     var priorElapsed = 0.0
     var sessionStart = monotonicSeconds()
@@ -86,13 +88,8 @@ public final class TrainingRun {
                                    order: SamplingOrder(rawValue: config.data.sampling) ?? .random, seed: config.seed)
         evalBatches = try FixedEvalBatches(tokens: dataset.val, batchSize: batch, context: context, batches: config.train.evalBatches)
 
-        model = GPT(config.model)
-        var initRNG = RandomState(seed: config.seed)
-        model.initialize(rng: &initRNG)
-        params = ParameterArena(model)
-        optimizer = AdamW(params, config.optim.hyperparameters)
+        trainingStep = TrainingStep(model: config.model, optim: config.optim, seed: config.seed)
         schedule = LRSchedule(config.schedule, peak: config.optim.lr, totalSteps: totalSteps)
-        dropoutRNG = RandomState(seed: config.seed ^ 0x5DEE_CE66_D1CE_F00D)
 
         if resume && files.hasCheckpoint {
             try restore(from: files.checkpoint, carryTime: true)
@@ -135,7 +132,7 @@ public final class TrainingRun {
         }
         step = state.step
         optimizer.step = state.adamStep
-        dropoutRNG = state.dropoutRNG
+        trainingStep.dropoutRNG = state.dropoutRNG
         sampler = try BatchSampler(tokens: dataset.train, restoring: state.sampler)
         bestValLoss = carryTime ? state.bestValLoss : nil
         priorElapsed = carryTime ? state.elapsed : 0
@@ -144,7 +141,6 @@ public final class TrainingRun {
     public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
     public var tokensPerStep: Int { config.tokensPerStep }
     public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
-    var moeLayers: [MixtureOfExperts] { model.blocks.compactMap { $0.ffn as? MixtureOfExperts } }
     /// Per block, the router statistics of the last logged training step's (last) micro-batch;
     /// nil for dense blocks.
     var routerStats: [MoEStats?] = []
@@ -159,8 +155,8 @@ public final class TrainingRun {
         if files.hasSummary { return .finished }
         observer?.started(self)
         let writer = try MetricsWriter(files.metrics)
-        let b = config.train.batchSize, t = config.model.contextLength, accum = config.train.gradAccum
-        var inputs = [Int32](repeating: 0, count: b * t), targets = inputs
+        let microBatch = TrainingStep.MicroBatch(batchSize: config.train.batchSize, context: config.model.contextLength)
+        var microBatches = [TrainingStep.MicroBatch](repeating: microBatch, count: config.train.gradAccum)
         var windowStart = monotonicSeconds(), windowTokens = 0.0
         var lastLoss = Double.nan
         sessionStart = monotonicSeconds()
@@ -173,32 +169,16 @@ public final class TrainingRun {
                 return TrainingRun.stopRequested != 0 ? .interrupted : .stopped
             }
             let lr = schedule.lr(step: step)
-            params.zeroGrad()
-            var lossSum = 0.0
-            for _ in 0..<accum {
-                inputs.withUnsafeMutableBufferPointer { i in
-                    targets.withUnsafeMutableBufferPointer { tg in sampler.next(inputs: i.baseAddress!, targets: tg.baseAddress!) }
-                }
-                var context = ForwardContext(training: true, rng: dropoutRNG)
-                let loss = model.loss(Indices(shape: [b, t], values: inputs), targets: Indices(shape: [b, t], values: targets), context: &context)
-                dropoutRNG = context.rng
-                lossSum += Double(loss.crossEntropy)
-                (accum == 1 ? loss.total : loss.total * (1 / Float(accum))).backward()
-            }
-            let loss = lossSum / Double(accum)
-            let gradNorm = params.gradNorm()
+            for i in microBatches.indices { microBatches[i].fill { sampler.next(inputs: $0, targets: $1) } }
+            let result = trainingStep.step(microBatches, lr: Float(lr))
+            let (loss, gradNorm) = (result.loss, result.gradNorm)
             step += 1
-            guard loss.isFinite, gradNorm.isFinite else {
+            guard result.isFinite else {
                 let what = loss.isFinite ? "gradient norm" : "loss"
                 try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss)
                 observer?.message("diverged: \(what) is not finite at step \(step)")
                 return .diverged
             }
-            if config.optim.gradClip > 0 && gradNorm > Double(config.optim.gradClip) {
-                params.scaleGrads(Float(Double(config.optim.gradClip) / gradNorm))
-            }
-            optimizer.update(lr: Float(lr))
-            for layer in moeLayers { layer.updateBalancingBias() }
             lastLoss = loss
             windowTokens += Double(tokensPerStep)
 
@@ -248,7 +228,7 @@ public final class TrainingRun {
 
     func saveCheckpoint() throws {
         let state = TrainingCheckpoint(step: step, adamStep: optimizer.step, elapsed: elapsed, bestValLoss: bestValLoss,
-                                       dropoutRNG: dropoutRNG, sampler: sampler.state)
+                                       dropoutRNG: trainingStep.dropoutRNG, sampler: sampler.state)
         try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
         if config.train.keepCheckpointsAt.contains(step) {
             // Copy to a temporary name, then rename over: a branch never starts from half a file.

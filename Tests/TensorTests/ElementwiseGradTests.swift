@@ -96,6 +96,15 @@ import TestSupport
         #expect(!y.requiresGrad)
         #expect((x * 2).requiresGrad)
     }
+
+    @Test func swigluValueAndGradient() {
+        let x = randn([3, 10], seed: 93, std: 2)
+        let y = x.swiglu()
+        let a = x.narrowed(axis: 1, start: 0, length: 5), b = x.narrowed(axis: 1, start: 5, length: 5)
+        expectClose(y.scalars, (a.silu() * b).scalars, tol: 1e-5)
+        gradCheck([x]) { $0[0].swiglu() }
+        gradCheck([randn([2, 2, 22], seed: 94)]) { $0[0].swiglu() }
+    }
 }
 
 import Foundation

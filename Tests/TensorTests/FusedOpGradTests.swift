@@ -81,7 +81,7 @@ import TestSupport
     }
 }
 
-@Suite struct RotarySwigluTests {
+@Suite struct RotaryTests {
     @Test func rotaryPreservesNormsAndPassesGradients() {
         let (b, t, h, dh) = (2, 9, 2, 6)
         let table = RotaryTable(tokens: 16, headDim: dh)
@@ -116,14 +116,5 @@ import TestSupport
             return (0..<dh).map { r.data[m * 3 * dh + $0] * r.data[n * 3 * dh + dh + $0] }.reduce(0, +)
         }
         #expect(abs(score(7, 3) - score(20, 16)) < 1e-4)
-    }
-
-    @Test func swigluValueAndGradient() {
-        let x = randn([3, 10], seed: 93, std: 2)
-        let y = x.swiglu()
-        let a = x.narrowed(axis: 1, start: 0, length: 5), b = x.narrowed(axis: 1, start: 5, length: 5)
-        expectClose(y.scalars, (a.silu() * b).scalars, tol: 1e-5)
-        gradCheck([x]) { $0[0].swiglu() }
-        gradCheck([randn([2, 2, 22], seed: 94)]) { $0[0].swiglu() }
     }
 }

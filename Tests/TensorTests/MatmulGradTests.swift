@@ -75,4 +75,20 @@ func naiveMatmul(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> [Float] {
         }
         #expect(try Shape.broadcast([2, 1, 4], [3, 1], op: "mul") == [2, 3, 4])
     }
+
+    @Test func groupedLinearMatchesPerGroupLinear() {
+        let x = randn([7, 4], seed: 103), w = randn([3, 5, 4], seed: 104), b = randn([3, 5], seed: 105)
+        let sizes = [3, 0, 4]
+        let y = groupedLinear(x, weight: w, bias: b, groupSizes: sizes)
+        let w2 = w.narrowed(axis: 0, start: 2, length: 1).reshaped([5, 4])
+        let b2 = b.narrowed(axis: 0, start: 2, length: 1).reshaped([5])
+        let ref = x.narrowed(axis: 0, start: 3, length: 4).linear(weight: w2, bias: b2)
+        expectClose(Array(y.scalars[15...]), ref.scalars, tol: 1e-5)
+        gradCheck([x, w, b]) { groupedLinear($0[0], weight: $0[1], bias: $0[2], groupSizes: sizes) }
+        gradCheck([x, w]) { groupedLinear($0[0], weight: $0[1], bias: nil, groupSizes: [7, 0, 0]) }
+        // A group that receives no rows gets a zero gradient, not garbage.
+        w.grad = nil
+        groupedLinear(x, weight: w, bias: nil, groupSizes: sizes).sum().backward()
+        #expect(w.grad!.scalars[20..<40].allSatisfy { $0 == 0 })
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -73,5 +74,15 @@ import TestSupport
         #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 })
         #expect(r1.counter == 10_000)
         gradCheck([randn([50], seed: 29)]) { var rng = RandomState(seed: 3); return $0[0].dropout(0.5, rng: &rng) }
+    }
+
+    @Test func logSumExpValueAndGradient() {
+        let x = randn([4, 7], seed: 107, std: 3)
+        let lse = x.logSumExp()
+        for r in 0..<4 {
+            let row = x.scalars[(r * 7)..<(r * 7 + 7)].map(Double.init)
+            #expect(abs(Double(lse.data[r]) - Foundation.log(row.map { Foundation.exp($0) }.reduce(0, +))) < 1e-5)
+        }
+        gradCheck([x]) { $0[0].logSumExp() }
     }
 }

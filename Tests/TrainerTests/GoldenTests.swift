@@ -7,7 +7,7 @@ import Trainer
 
 /// llm.c's test_gpt2 idea against PyTorch: the fixtures (written by Fixtures/make_golden_gpt.py)
 /// hold a tiny GPT's weights, a batch, and PyTorch's logits, loss, every gradient and the losses
-/// of 5 AdamW steps.
+/// of 5 AdamW steps (clipped to norm 1), which the trainer's `TrainingStep` must reproduce.
 @Suite struct GoldenTests {
     struct Fixture {
         let file: SafeTensors.File
@@ -41,8 +41,10 @@ import Trainer
     @Test(arguments: ["gpt2", "llama"])
     func forwardBackwardAndAdamWMatchPyTorch(_ name: String) throws {
         let f = try Fixture(name)
-        let model = GPT(f.config)
-        let arena = ParameterArena(model)
+        var optim = TrainConfig.OptimConfig(lr: 1e-2)
+        optim.beta1 = 0.9; optim.beta2 = 0.95; optim.eps = 1e-8; optim.weightDecay = 0.1; optim.gradClip = 1
+        let training = TrainingStep(model: f.config, optim: optim, seed: 0)
+        let model = training.model, arena = training.params
         for p in arena.entries { p.tensor.assign(Tensor(shape: p.tensor.shape, scalars: try f.tensor("param." + p.name))) }
         let ids = try f.indices("ids"), targets = try f.indices("targets")
 
@@ -61,20 +63,12 @@ import Trainer
             #expect(err < 1e-3, "gradient of \(p.name): relative error \(err)")
         }
 
-        var hyper = AdamW.Hyperparameters()
-        hyper.beta1 = 0.9; hyper.beta2 = 0.95; hyper.eps = 1e-8; hyper.weightDecay = 0.1
-        let optimizer = AdamW(arena, hyper)
         let stepLosses = try #require(f.file.metadata["step_losses"])
         let expected = try JSONDecoder().decode([Double].self, from: Data(stepLosses.utf8))
+        let batch = TrainingStep.MicroBatch(inputs: ids, targets: targets)
         for (step, torchStep) in expected.enumerated() {
-            arena.zeroGrad()
-            var ctx = ForwardContext(training: true)
-            let l = model.loss(ids, targets: targets, context: &ctx)
-            #expect(abs(Double(l.crossEntropy) - torchStep) / torchStep < 1e-4, "step \(step): \(l.crossEntropy) vs PyTorch \(torchStep)")
-            l.total.backward()
-            let norm = arena.gradNorm()
-            if norm > 1 { arena.scaleGrads(Float(1 / norm)) }
-            optimizer.update(lr: 1e-2)
+            let l = training.step([batch], lr: 1e-2)  // the loss before this step's update
+            #expect(abs(l.loss - torchStep) / torchStep < 1e-4, "step \(step): \(l.loss) vs PyTorch \(torchStep)")
         }
     }
 }

@@ -1,13 +1,5 @@
 import Foundation
 
-/// Monotonic wall-clock seconds.
-@inline(__always)
-public func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// Side-by-side timing: each round runs every candidate once, in turn, so slow phases of a
 /// shared, noisy machine hit all candidates alike. Each call of a candidate repeats its body
 /// `repeats` times; `settle[i]` seconds of sleep follow candidate i's batch (OpenBLAS's worker

@@ -1,6 +1,7 @@
 /// Matrix products. Every product is `cblas_sgemm` with M = all rows the operands allow:
 /// a batched left operand times a 2-D right operand folds its batch into M (one call); equal
 /// batch dimensions on both sides loop one call per batch matrix. Transposes are BLAS flags.
+/// `groupedLinear` (mixture-of-experts layers) is one GEMM per group of consecutive rows.
 
 extension Tensor {
     /// op(a)·op(b) where op transposes the last two dims when its flag is set.
@@ -160,6 +161,113 @@ struct MatmulGeometry {
             } else {          // dB [k, n] = op(A)ᵀ·dC
                 BLAS.sgemm(transA: !transposeA, transB: false, m: k, n: n, k: m,
                            a: ai, lda: lda, b: dci, ldb: n, beta: beta, c: dbi, ldc: n)
+            }
+        }
+    }
+}
+
+/// A linear layer per group of consecutive rows: rows [start_g, start_g + sizes[g]) of `x` use
+/// weight[g] [out, in] and bias[g]. One GEMM per non-empty group over all of its rows (the
+/// "grouped GEMM" of dropless MoE); empty groups cost nothing (and get zero weight gradients).
+/// When the groups split evenly over the threads, each thread runs its own groups' GEMMs on a
+/// single-threaded BLAS (many mid-sized GEMMs scale better that way than each one split across
+/// threads); otherwise the groups run in turn with every thread inside each GEMM.
+public func groupedLinear(_ x: Tensor, weight: Tensor, bias: Tensor?, groupSizes: [Int]) -> Tensor {
+    guard x.rank == 2, weight.rank == 3, weight.shape[0] == groupSizes.count, weight.shape[2] == x.shape[1],
+          groupSizes.reduce(0, +) == x.shape[0], groupSizes.allSatisfy({ $0 >= 0 }) else {
+        fatalError("groupedLinear: x \(x.shape), weight \(weight.shape) and group sizes \(groupSizes) do not agree")
+    }
+    let (m, inF, outF) = (x.shape[0], weight.shape[2], weight.shape[1])
+    if let bias, bias.shape != [groupSizes.count, outF] {
+        fatalError("groupedLinear: bias \(bias.shape) must be [\(groupSizes.count), \(outF)]")
+    }
+    var starts = [Int](); var s = 0
+    for n in groupSizes { starts.append(s); s += n }
+    let schedule = GroupSchedule(groupSizes, threads: Threads.count)
+    let out = Tensor(uninitialized: [m, outF])
+    let xp = x.data, wp = weight.data, o = out.data, bp = bias?.data
+    schedule.run { g in
+        let n = groupSizes[g]
+        guard n > 0 else { return }
+        let y = o + starts[g] * outF
+        if let bp { for r in 0..<n { (y + r * outF).update(from: bp + g * outF, count: outF) } }
+        BLAS.sgemm(transA: false, transB: true, m: n, n: outF, k: inF, a: xp + starts[g] * inF, lda: inF,
+                   b: wp + g * outF * inF, ldb: inF, beta: bp == nil ? 0 : 1, c: y, ldc: outF)
+    }
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return out.recording("grouped_linear", inputs) { _, grad in
+        let gp = grad.data
+        // Every row of dx belongs to exactly one group, so a fresh buffer needs no zeroing; only
+        // the slices of empty groups in fresh dW/db must be cleared.
+        let dx = x.requiresGrad ? x.gradBuffer(zeroed: false) : nil
+        let dw = weight.requiresGrad ? weight.gradBuffer(zeroed: false) : nil
+        let db = (bias?.requiresGrad ?? false) ? bias!.gradBuffer(zeroed: false) : nil
+        schedule.run { g in
+            let n = groupSizes[g]
+            let gy = gp + starts[g] * outF, xg = xp + starts[g] * inF
+            if let dx {
+                BLAS.sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: gy, lda: outF,
+                           b: wp + g * outF * inF, ldb: inF, beta: dx.accumulate ? 1 : 0, c: dx.pointer + starts[g] * inF, ldc: inF)
+            }
+            if let dw {
+                let slice = dw.pointer + g * outF * inF
+                if n > 0 {
+                    BLAS.sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: gy, lda: outF,
+                               b: xg, ldb: inF, beta: dw.accumulate ? 1 : 0, c: slice, ldc: inF)
+                } else if !dw.accumulate {
+                    slice.update(repeating: 0, count: outF * inF)
+                }
+            }
+            if let db {
+                let slice = db.pointer + g * outF
+                if !db.accumulate { slice.update(repeating: 0, count: outF) }
+                if schedule.isParallel {
+                    for r in 0..<n { let row = gy + r * outF; for j in 0..<outF { slice[j] += row[j] } }
+                } else {
+                    columnSums(gy, rows: n, cols: outF, into: slice)
+                }
+            }
+        }
+    }
+}
+
+/// How `groupedLinear` spreads its groups over the threads: contiguous runs of groups balanced
+/// by rows, one per thread, each on a single-threaded BLAS; or, when one thread is available or
+/// no run split comes within 25% of an even share, every group in turn on the full BLAS.
+struct GroupSchedule {
+    /// One range of groups per thread (empty when the groups run in turn).
+    let runs: [Range<Int>]
+    let groups: Int
+    var isParallel: Bool { !runs.isEmpty }
+
+    init(_ sizes: [Int], threads: Int) {
+        groups = sizes.count
+        let total = sizes.reduce(0, +)
+        guard threads > 1, sizes.count >= threads, total >= 4 * threads else { runs = []; return }
+        // Cut where the running row count is nearest each multiple of total/threads.
+        var cuts = [0], cumulative = 0, g = 0
+        for c in 1..<threads {
+            let target = Double(total) * Double(c) / Double(threads)
+            while g < sizes.count && Double(cumulative + sizes[g]) <= target { cumulative += sizes[g]; g += 1 }
+            if g < sizes.count && Double(cumulative + sizes[g]) - target < target - Double(cumulative) {
+                cumulative += sizes[g]; g += 1
+            }
+            cuts.append(Swift.max(g, cuts.last!))
+        }
+        cuts.append(sizes.count)
+        let runs = (0..<threads).map { cuts[$0]..<cuts[$0 + 1] }
+        let heaviest = runs.map { sizes[$0].reduce(0, +) }.max()!
+        self.runs = Double(heaviest) <= 1.25 * Double(total) / Double(threads) ? runs : []
+    }
+
+    func run(_ body: (Int) -> Void) {
+        guard isParallel else {
+            for g in 0..<groups { body(g) }
+            return
+        }
+        Threads.withSingleThreadedBLAS {
+            parallelFor(runs.count, grain: 1) { r in
+                for run in r { for g in runs[run] { body(g) } }
             }
         }
     }

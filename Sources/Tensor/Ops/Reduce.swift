@@ -1,4 +1,6 @@
-/// Reductions: sum, mean and max over one axis or over everything.
+import Foundation
+
+/// Reductions: sum, mean and max over one axis or over everything; log-sum-exp over the last axis.
 
 extension Tensor {
     /// Splits the shape around `axis` into (outer, n, inner).
@@ -87,4 +89,21 @@ extension Tensor {
     public func sum() -> Tensor { reshaped([count]).sum(axis: 0) }
     public func mean() -> Tensor { sum().scaled(1 / Float(Swift.max(count, 1))) }
     public func max() -> Tensor { reshaped([count]).max(axis: 0) }
+
+    /// log Σ exp over the last axis (dimension removed). Backward: softmax·g.
+    public func logSumExp() -> Tensor {
+        let w = shape.last ?? 0, rows = count / Swift.max(w, 1)
+        let out = Tensor(uninitialized: Array(shape.dropLast()))
+        let x = data, o = out.data
+        parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(w, 1))) { r in
+            for i in r { let m = rowMax(x + i * w, w); o[i] = m + Foundation.log(sumExpShifted(x + i * w, w, shift: m)) }
+        }
+        return out.recording("logsumexp", [self]) { out, g in
+            let (dx, acc) = self.gradBuffer(zeroed: false)
+            let lse = out.data, gp = g.data
+            parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(w, 1))) { r in
+                for i in r { expScaledRow(x + i * w, dx + i * w, w, shift: lse[i], scale: gp[i], accumulate: acc) }
+            }
+        }
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Elementwise unary ops and activations. Each kernel is 8 lanes wide; `derivative` gets the
-/// input, the saved output and the incoming gradient, and returns the input gradient.
+/// Elementwise unary ops and activations (plus SwiGLU, which gates one half of the last axis by
+/// the other). Each kernel is 8 lanes wide; `derivative` gets the input, the saved output and
+/// the incoming gradient, and returns the input gradient.
 protocol UnaryKernel {
     static var name: String { get }
     static func value(_ x: Vec8) -> Vec8
@@ -128,6 +129,40 @@ extension Tensor {
     }
     public func sigmoid() -> Tensor { unary(SigmoidOp.self) }
     public func reciprocal() -> Tensor { 1 / self }
+
+    /// SwiGLU over the last axis: [..., 2H] → [..., H], silu(first half) ⊙ second half
+    /// (Shazeer 2020; the gate and up projections come from one fused linear layer).
+    public func swiglu() -> Tensor {
+        guard let w2 = shape.last, w2 % 2 == 0 else { fatalError("swiglu: last dimension of \(shape) must be even") }
+        let h = w2 / 2, rows = count / Swift.max(w2, 1)
+        let out = Tensor(uninitialized: Array(shape.dropLast()) + [h])
+        let x = data, o = out.data
+        parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(h, 1))) { r in
+            for row in r {
+                let a = x + row * w2, bb = a + h, y = o + row * h
+                var i = 0
+                while i + 8 <= h { let av = load8(a + i); store8(av * vsigmoid(av) * load8(bb + i), y + i); i += 8 }
+                while i < h { let s = 1 / (1 + fexp(-a[i])); y[i] = a[i] * s * bb[i]; i += 1 }
+            }
+        }
+        return out.recording("swiglu", [self]) { _, g in
+            let (dx, acc) = self.gradBuffer(zeroed: false)
+            let gp = g.data
+            parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(h, 1))) { r in
+                for row in r {
+                    let a = x + row * w2, bb = a + h, gr = gp + row * h
+                    let da = dx + row * w2, db = da + h
+                    for i in 0..<h {
+                        let s = 1 / (1 + fexp(-a[i]))
+                        let silu = a[i] * s
+                        let dSilu = s * (1 + a[i] * (1 - s))
+                        let ga = gr[i] * bb[i] * dSilu, gb = gr[i] * silu
+                        if acc { da[i] += ga; db[i] += gb } else { da[i] = ga; db[i] = gb }
+                    }
+                }
+            }
+        }
+    }
 
     /// Natural logarithm (libm per element: not used on hot paths).
     public func log() -> Tensor {
