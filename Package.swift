@@ -38,10 +38,11 @@ let package = Package(
         .target(name: "Sweep", dependencies: ["Trainer"]),
         .target(name: "ScalingLaws", swiftSettings: kernelSettings),
         .target(name: "Plot"),
+        .target(name: "FitReports", dependencies: ["ScalingLaws", "Plot"]),
         .executableTarget(
             name: "windtunnel",
             dependencies: [
-                "Tensor", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot",
+                "Tensor", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot", "FitReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelSettings
@@ -56,6 +57,8 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"], resources: [.copy("Fixtures")]),
+        // Builds every law's report and charts in-process (published tables: ScalingLawsTests/Fixtures).
+        .testTarget(name: "FitReportsTests", dependencies: ["FitReports", "ScalingLaws", "Plot", "CommandTestSupport"]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Trainer", "NN", "Data", "CommandTestSupport"]),
