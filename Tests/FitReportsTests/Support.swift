@@ -110,13 +110,13 @@ enum Synthetic {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Dense and 4/8/16-expert models of four active sizes at two token counts; more experts
+    /// Dense and 4/16-expert models of three active sizes at two token counts; more experts
     /// lower the loss by a log factor (plus a little deterministic noise).
     static func moeCSV() -> String {
         var lines = ["run_id,N,N_active,D,C,loss,experts"]
         var k = 0
-        for n in [2e6, 4e6, 8e6, 16e6] {
-            for e in [1.0, 4, 8, 16] {
+        for n in [2e6, 8e6, 32e6] {
+            for e in [1.0, 4, 16] {
                 for d in [2e8, 8e8] {
                     let total = n * (1 + 0.6 * (e - 1))
                     let loss = 1.7 + 400 / pow(n, 0.34) * (1 - 0.05 * log(e)) + 410 / pow(d, 0.28) + 0.003 * sin(Double(k))
@@ -128,11 +128,11 @@ enum Synthetic {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// 200 steps under a constant, a cosine and a WSD schedule; the loss falls with the summed
+    /// 100 steps under a constant, a cosine and a WSD schedule; the loss falls with the summed
     /// learning rate and drops further as it decays.
     static func scheduleCSV() -> String {
         var lines = ["run_id,step,flops,lr,loss,schedule"]
-        let steps = 200.0
+        let steps = 100.0
         for (id, schedule) in [("r-const", "const"), ("r-cos", "cosine"), ("r-wsd", "wsd")] {
             var area = 0.0
             for step in 1...Int(steps) {
