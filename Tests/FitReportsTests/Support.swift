@@ -25,24 +25,12 @@ enum Support {
         return try FittedReport(request)
     }
 
-    /// A fresh directory; WINDTUNNEL_FIT_TEST_OUT keeps the files (SVG, PNG) for a look.
+    /// A fresh directory; set WINDTUNNEL_FIT_TEST_OUT to keep the files (SVG, PNG) for a look.
     static func outputDirectory(_ name: String) throws -> URL {
-        let base: URL
-        if let keep = ProcessInfo.processInfo.environment["WINDTUNNEL_FIT_TEST_OUT"], !keep.isEmpty {
-            base = URL(fileURLWithPath: keep)
-        } else {
-            base = FileManager.default.temporaryDirectory.appendingPathComponent("fit-report-tests-\(UUID().uuidString)")
-        }
-        let dir = base.appendingPathComponent(name)
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try CommandTestSupport.outputDirectory(name, keptBy: "WINDTUNNEL_FIT_TEST_OUT")
     }
 
-    static func discard(_ dir: URL) {
-        guard ProcessInfo.processInfo.environment["WINDTUNNEL_FIT_TEST_OUT"]?.isEmpty ?? true else { return }
-        try? FileManager.default.removeItem(at: dir.deletingLastPathComponent())
-    }
+    static func discard(_ dir: URL) { discardOutputDirectory(dir, keptBy: "WINDTUNNEL_FIT_TEST_OUT") }
 
     static func json(_ data: Data) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
