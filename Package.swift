@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Sweep", targets: ["Sweep"]),
         .library(name: "ScalingLaws", targets: ["ScalingLaws"]),
         .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "FitReports", targets: ["FitReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,10 +43,12 @@ let package = Package(
         .target(name: "Sweep", dependencies: ["RunSchema"]),
         .target(name: "ScalingLaws", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
         .target(name: "Plot", dependencies: ["RunSchema"]),
+        // Laws → tables, charts, fit.json and report files; the CLI only parses arguments.
+        .target(name: "FitReports", dependencies: ["ScalingLaws", "Plot", "RunSchema"]),
         .executableTarget(
             name: "windtunnel",
             dependencies: [
-                "Tensor", "RunSchema", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot",
+                "Tensor", "RunSchema", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot", "FitReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelSettings
@@ -61,6 +64,8 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "RunSchema", "CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "RunSchema"], resources: [.copy("Fixtures")]),
+        // Builds every law's report and charts in-process (published tables: ScalingLawsTests/Fixtures).
+        .testTarget(name: "FitReportsTests", dependencies: ["FitReports", "ScalingLaws", "Plot", "CommandTestSupport"]),
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "RunSchema", "Data", "CommandTestSupport"]),

@@ -1,40 +1,13 @@
 import ArgumentParser
+import FitReports
 import Foundation
 import ScalingLaws
 
-/// The laws `windtunnel fit` knows.
-enum FitLaw: String, ExpressibleByArgument, CaseIterable {
-    case chinchilla, isoflop, envelope, kaplan, power, schedule, moe
+/// `--law` takes FitReports' law names as they are.
+extension FitLaw: ExpressibleByArgument {}
 
-    static var choices: String { allCases.map(\.rawValue).joined(separator: "|") }
-}
-
-/// A fit result together with the inputs its plots need beyond what the result keeps (the rows
-/// behind residuals, the loss curves behind an envelope).
-enum FittedLaw {
-    case chinchilla(ChinchillaResult, rows: ScalingRows)
-    case isoflop(IsoFLOPResult)
-    case envelope(EnvelopeResult, curves: LossCurveSet)
-    case kaplan(KaplanResult, rows: ScalingRows)
-    /// `x` is in the order of `result.residuals`.
-    case power(PowerLawResult, x: [Double])
-    case schedule(ScheduleResult)
-    case moe(MoEResult, rows: MoERows)
-
-    var report: any FitReport {
-        switch self {
-        case .chinchilla(let r, _): return r
-        case .isoflop(let r): return r
-        case .envelope(let r, _): return r
-        case .kaplan(let r, _): return r
-        case .power(let r, _): return r
-        case .schedule(let r): return r
-        case .moe(let r, _): return r
-        }
-    }
-}
-
-/// Input, column and per-law options shared by `windtunnel fit` and the fit-based `plot` charts.
+/// Input, column and per-law options shared by `windtunnel fit` and the fit-based `plot` charts:
+/// parsed and checked here, fitted and reported by FitReports.
 struct FitOptions: ParsableArguments {
     @Option(help: "Results-table CSV, long-format curves CSV, or sweep directory.")
     var input: String
@@ -88,15 +61,55 @@ struct FitOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    /// Fits `law`; library errors become one-line user errors.
-    func fit(_ law: FitLaw) throws -> FittedLaw {
+    /// Fits `law`: checks the options the law reads, then hands the request to FitReports, whose
+    /// input and output errors become one-line user errors.
+    func fit(_ law: FitLaw) throws -> FittedReport {
         if let threads, threads < 1 { throw CLIError("--threads must be ≥ 1, got \(threads)") }
         if let bootstrap, bootstrap < 0 { throw CLIError("--bootstrap must be ≥ 0, got \(bootstrap)") }
-        do {
-            return try fitUnchecked(law)
-        } catch let error as FitError {
-            throw CLIError(error.message)
+        let request = try self.request(law)
+        return try userErrors { try FittedReport(request) }
+    }
+
+    /// The request for `law`. Only the options the law reads are parsed (a chinchilla fit
+    /// ignores --window), in the order the law reads them.
+    func request(_ law: FitLaw) throws -> FitRequest {
+        var request = FitRequest(law: law, input: input)
+        request.columns = columns
+        request.bootstrap = bootstrap
+        request.seed = seed
+        request.threads = threads
+        switch law {
+        case .chinchilla:
+            request.sharedExponent = sharedExponent
+            request.budgets = try parsedBudgets()
+        case .isoflop:
+            request.window = try parsedWindow()
+            request.keepEdgeBudgets = keepEdgeBudgets
+            request.budgets = try parsedBudgets()
+        case .envelope:
+            request.budgets = try parsedBudgets()
+        case .kaplan:
+            break
+        case .power:
+            request.xColumn = xColumn
+            request.yColumn = yColumn
+            request.offset = !noOffset
+        case .schedule:
+            guard let kind = ScheduleLawKind(rawValue: scheduleLaw) else {
+                throw CLIError("--schedule-law '\(scheduleLaw)': expected multi-power or annealing")
+            }
+            func list(_ text: String?) -> Set<String>? {
+                text.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            }
+            request.scheduleLaw = kind
+            request.fitRuns = list(fitRuns)
+            request.predictRuns = list(predictRuns)
+            request.fitSchedules = list(fitSchedules)
+            request.predictSchedules = list(predictSchedules)
+        case .moe:
+            request.expertTransform = try parsedSaturation()
         }
+        return request
     }
 
     var columns: ColumnNames {
@@ -110,10 +123,6 @@ struct FitOptions: ParsableArguments {
         return c
     }
 
-    func resamples(default value: Int) -> BootstrapOptions {
-        BootstrapOptions(resamples: bootstrap ?? value, seed: seed)
-    }
-
     func parsedBudgets() throws -> [Double] {
         guard let budgets else { return [] }
         return try budgets.split(separator: ",").map { text in
@@ -122,98 +131,6 @@ struct FitOptions: ParsableArguments {
                 throw CLIError("--budgets: '\(trimmed)' is not a positive number of FLOPs")
             }
             return value
-        }
-    }
-
-    /// The input as a directory (sweep) or a file.
-    var inputURL: URL { URL(fileURLWithPath: input) }
-
-    func inputIsDirectory() throws -> Bool {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw CLIError("--input \(input): no such file or directory")
-        }
-        return isDirectory.boolValue
-    }
-
-    func resultsTable() throws -> ResultsTable {
-        if try inputIsDirectory() {
-            let url = inputURL.appendingPathComponent("results.csv")
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw CLIError("--input \(input): a sweep directory needs results.csv (not found)")
-            }
-            return try ResultsTable.read(contentsOf: url, columns: columns)
-        }
-        return try ResultsTable.read(contentsOf: inputURL, columns: columns)
-    }
-
-    func curves() throws -> LossCurveSet {
-        if try inputIsDirectory() {
-            return try LossCurveSet.readSweep(inputURL, table: try resultsTable(), lossColumn: lossColumn)
-        }
-        return try LossCurveSet.readLongCSV(inputURL, columns: columns, lossColumn: lossColumn)
-    }
-
-    private func fitUnchecked(_ law: FitLaw) throws -> FittedLaw {
-        switch law {
-        case .chinchilla:
-            var options = ChinchillaOptions()
-            options.sharedExponent = sharedExponent
-            options.bootstrap = resamples(default: 1000)
-            options.budgets = try parsedBudgets()
-            options.threads = threads
-            let rows = try resultsTable().parametersTokensLoss()
-            return .chinchilla(try ChinchillaFit.fit(rows, options: options), rows: rows)
-        case .isoflop:
-            var options = IsoFLOPOptions()
-            options.window = try parsedWindow()
-            options.skipEdgeMinima = !keepEdgeBudgets
-            options.bootstrap = resamples(default: 1000)
-            options.budgets = try parsedBudgets()
-            options.threads = threads
-            return .isoflop(try IsoFLOPFit.fit(try resultsTable(), options: options))
-        case .envelope:
-            var options = EnvelopeOptions()
-            options.bootstrap = resamples(default: 1000)
-            options.budgets = try parsedBudgets()
-            options.threads = threads
-            let set = try curves()
-            return .envelope(try EnvelopeFit.fit(set, options: options), curves: set)
-        case .kaplan:
-            var options = KaplanOptions()
-            options.bootstrap = resamples(default: 1000)
-            options.threads = threads
-            let rows = try resultsTable().parametersTokensLoss()
-            return .kaplan(try KaplanFit.fit(rows, options: options), rows: rows)
-        case .power:
-            guard let xColumn else { throw CLIError("--law power needs --x-col (and optionally --y-col)") }
-            let table = try resultsTable()
-            let yName = try yColumn ?? table.lossColumn()
-            var options = PowerLawOptions()
-            options.offset = !noOffset
-            options.bootstrap = resamples(default: 1000)
-            options.threads = threads
-            let result = try PowerLawFit.fit(table, xColumn: xColumn, yColumn: yName, options: options)
-            return .power(result, x: try powerX(table, xColumn: xColumn, yColumn: yName))
-        case .schedule:
-            return .schedule(try fitSchedule())
-        case .moe:
-            var options = MoEOptions()
-            options.expertTransform = try parsedSaturation()
-            options.bootstrap = resamples(default: 200)
-            options.threads = threads
-            let rows = try MoERows(table: try resultsTable())
-            return .moe(try MoEFit.fit(rows, options: options), rows: rows)
-        }
-    }
-
-    /// The x values `PowerLawFit.fit(_:xColumn:yColumn:)` fitted, in its row order: the rows
-    /// where both cells have values (the fit has already rejected bad values).
-    private func powerX(_ table: ResultsTable, xColumn: String, yColumn: String) throws -> [Double] {
-        let xi = try table.csv.requireColumn(xColumn), yi = try table.csv.requireColumn(yColumn)
-        return try (0..<table.rowCount).compactMap { row in
-            guard let x = try table.number(row, xi), try table.number(row, yi) != nil else { return nil }
-            return x
         }
     }
 
@@ -239,38 +156,13 @@ struct FitOptions: ParsableArguments {
             return .saturating(start: parts[0], max: parts[1])
         }
     }
+}
 
-    func fitSchedule() throws -> ScheduleResult {
-        guard let kind = ScheduleLawKind(rawValue: scheduleLaw) else {
-            throw CLIError("--schedule-law '\(scheduleLaw)': expected multi-power or annealing")
-        }
-        func list(_ text: String?) -> Set<String>? {
-            text.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        }
-        let set = try curves()
-        let fitIDs = list(fitRuns), predictIDs = list(predictRuns)
-        let fitNames = list(fitSchedules), predictNames = list(predictSchedules)
-        for (option, ids) in [("--fit-runs", fitIDs), ("--predict-runs", predictIDs)] {
-            for id in ids ?? [] where !set.curves.contains(where: { $0.runID == id }) {
-                throw CLIError("\(option): no curve for run '\(id)'; runs: \(set.curves.map(\.runID).joined(separator: ", "))")
-            }
-        }
-        func isPredicted(_ c: LossCurve) -> Bool {
-            (predictIDs?.contains(c.runID) ?? false) || (c.schedule.map { predictNames?.contains($0) ?? false } ?? false)
-        }
-        func isFitted(_ c: LossCurve) -> Bool {
-            if fitIDs == nil && fitNames == nil { return !isPredicted(c) }
-            return (fitIDs?.contains(c.runID) ?? false) || (c.schedule.map { fitNames?.contains($0) ?? false } ?? false)
-        }
-        let fitted = try set.curves.filter(isFitted).map(ScheduleCurve.init)
-        let predicted = try set.curves.filter(isPredicted).map(ScheduleCurve.init)
-        guard !fitted.isEmpty else { throw CLIError("schedule: no curves selected to fit (check --fit-runs/--fit-schedules)") }
-        var options = ScheduleOptions()
-        options.law = kind
-        options.bootstrap = resamples(default: 0)
-        options.threads = threads
-        var result = try ScheduleFit.fit(fitted, predict: predicted, options: options)
-        result.warnings = set.warnings + result.warnings
-        return result
+/// Runs `body`, turning FitReports' errors into one-line user errors (exit 1).
+func userErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as FitReportError {
+        throw CLIError(error.description)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Plot
 
 /// `windtunnel plot <chart>`: SVG charts. `curves` reads run logs; the fit-based charts
-/// (isoflop, frontier, fit; PlotFitCommands.swift) run a fit and draw it with FitPlots.
+/// (isoflop, frontier, fit; PlotFitCommands.swift) run a fit and draw it with FitReports.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",

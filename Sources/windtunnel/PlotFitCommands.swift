@@ -1,10 +1,10 @@
 import ArgumentParser
+import FitReports
 import Foundation
 import Plot
-import ScalingLaws
 
 /// `windtunnel plot isoflop|frontier|fit`: run a fit (same options as `windtunnel fit`) and
-/// write one of its charts to a file. The charts themselves are FitPlots'.
+/// write one of its charts to a file. The fits and charts are FitReports'.
 
 struct PlotIsoFLOPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,11 +22,7 @@ struct PlotIsoFLOPCommand: ParsableCommand {
     func run() throws {
         var fit = self.fit
         if fit.bootstrap == nil { fit.bootstrap = 0 }  // this chart shows no intervals
-        let fitted = try fit.fit(law == .isoflop ? .isoflop : .chinchilla)
-        guard let figure = try FitPlots.figure(.isoflop, for: fitted) else {
-            throw CLIError("--input \(fit.input): the runs do not form FLOP budgets (2 to 16 values of C with at least 3 runs each); no isoFLOP chart to draw")
-        }
-        try chart.write(figure, fitted: fitted)
+        try chart.write(.isoflop, of: try fit.fit(law == .isoflop ? .isoflop : .chinchilla))
     }
 }
 
@@ -44,8 +40,7 @@ struct PlotFrontierCommand: ParsableCommand {
     @OptionGroup var chart: ChartFileOptions
 
     func run() throws {
-        let fitted = try fit.fit(FitLaw(rawValue: law.rawValue)!)
-        try chart.write(try FitPlots.figure(.frontier, for: fitted)!, fitted: fitted)
+        try chart.write(.frontier, of: try fit.fit(FitLaw(rawValue: law.rawValue)!))
     }
 }
 
@@ -64,8 +59,8 @@ struct PlotFitCommand: ParsableCommand {
     func run() throws {
         var fit = self.fit
         if fit.bootstrap == nil { fit.bootstrap = 0 }  // diagnostics show no intervals
-        let fitted = try fit.fit(FitLaw(rawValue: law.rawValue)!)
-        try chart.write(try FitPlots.figure(law == .schedule ? .curves : .fit, for: fitted)!, fitted: fitted)
+        let law = FitLaw(rawValue: self.law.rawValue)!
+        try chart.write(law.diagnosticChart, of: try fit.fit(law))
     }
 }
 
@@ -83,22 +78,21 @@ struct ChartFileOptions: ParsableArguments {
     @Option(help: "Height in pixels (of each panel).")
     var height: Double?
 
-    func write(_ figure: Figure, fitted: FittedLaw) throws {
-        var figure = figure
-        if let title {
-            if figure.panels.count == 1 { figure.panels[0].title = title } else { figure.title = title }
-        }
-        figure.panelSize = Size(width: width ?? figure.panelSize.width, height: height ?? figure.panelSize.height)
-        for warning in fitted.report.warnings {
+    /// Draws `chart` of the fit with this title and size, prints the fit's warnings, writes it.
+    func write(_ chart: FitChart, of report: FittedReport) throws {
+        let figure = try userErrors { try report.figure(chart, title: title, width: width, height: height) }
+        for warning in report.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let url = URL(fileURLWithPath: out)
         do {
             let rendered = try figure.write(to: url)
-            printNotes(rendered.notes, file: url.lastPathComponent)
+            for line in noteLines(rendered.notes, file: url.lastPathComponent) {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
         } catch let error as PlotError {
             throw CLIError(error.description)
         }
-        print("wrote \(url.path) (\(fitted.report.law))")
+        print("wrote \(url.path) (\(report.result.law))")
     }
 }

@@ -9,24 +9,12 @@ import FoundationXML
 
 /// Shared helpers: temp dirs, the rsvg-convert round trip, SVG parsing.
 enum Support {
-    /// A fresh directory; set WINDTUNNEL_PLOT_TEST_OUT to keep the SVG/PNG files for a look.
+    /// A fresh directory; set WINDTUNNEL_PLOT_TEST_OUT to keep the files (SVG, PNG) for a look.
     static func outputDirectory(_ name: String) throws -> URL {
-        let base: URL
-        if let keep = ProcessInfo.processInfo.environment["WINDTUNNEL_PLOT_TEST_OUT"], !keep.isEmpty {
-            base = URL(fileURLWithPath: keep)
-        } else {
-            base = FileManager.default.temporaryDirectory.appendingPathComponent("plot-tests-\(UUID().uuidString)")
-        }
-        let dir = base.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try CommandTestSupport.outputDirectory(name, keptBy: "WINDTUNNEL_PLOT_TEST_OUT")
     }
 
-    /// Removes a directory from `outputDirectory` unless the files are being kept.
-    static func discard(_ dir: URL) {
-        guard ProcessInfo.processInfo.environment["WINDTUNNEL_PLOT_TEST_OUT"]?.isEmpty ?? true else { return }
-        try? FileManager.default.removeItem(at: dir.deletingLastPathComponent())
-    }
+    static func discard(_ dir: URL) { discardOutputDirectory(dir, keptBy: "WINDTUNNEL_PLOT_TEST_OUT") }
 
     /// Parsed SVG plus the checks every rendered chart must pass.
     static func parse(_ svg: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> XMLDocument {

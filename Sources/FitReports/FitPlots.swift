@@ -4,7 +4,7 @@ import ScalingLaws
 
 /// The SVG charts drawn from a fit. ScalingLaws and Plot don't know each other (DESIGN.md): this
 /// file and FitDiagnosticPlots.swift turn fit results into the plain arrays Plot's builders take.
-enum FitChart: String, CaseIterable {
+public enum FitChart: String, CaseIterable, Sendable {
     /// Loss vs N per FLOP budget with fitted parabolas (isoflop) or the law's slices (chinchilla).
     case isoflop
     /// N_opt and D_opt vs C with fitted power laws and bootstrap bands.
@@ -20,12 +20,12 @@ enum FitChart: String, CaseIterable {
     /// y vs x with the fitted power law.
     case power
 
-    var fileName: String { rawValue + ".svg" }
+    public var fileName: String { rawValue + ".svg" }
 }
 
 extension FittedLaw {
     /// The charts `fit --out DIR` writes for this law, in order.
-    var charts: [FitChart] {
+    public var charts: [FitChart] {
         switch self {
         case .isoflop: return [.isoflop, .frontier]
         case .chinchilla(_, let rows): return BudgetGroups(rows.c) == nil ? [.fit, .frontier] : [.fit, .frontier, .isoflop]
@@ -156,12 +156,12 @@ enum FitPlots {
         return chart
     }
 
-    /// Approach 1: the envelope's N and D = C/6N per compute value and the fitted power laws.
+    /// Approach 1: the envelope's N and D (the tokens the envelope run logged) per compute value and the fitted power laws.
     static func frontier(_ r: EnvelopeResult) -> Chart {
         let range = span(r.envelope.map(\.C) + r.computeOptimal.map(\.C))
         var chart = Charts.frontier(
             [frontierSeries("N*", r.nFrontier, over: range, pointsLabel: "N on the loss envelope"),
-             frontierSeries("D*", r.dFrontier, over: range, pointsLabel: "D = C/6N on the envelope")],
+             frontierSeries("D*", r.dFrontier, over: range, pointsLabel: "D (logged tokens) on the envelope")],
             title: "Compute-optimal allocation (lower envelope)", yLabel: "N* (parameters), D* (tokens)")
         // Up to 200 envelope points: small markers, not the large highlighted optima.
         for i in chart.series.indices {

@@ -93,7 +93,7 @@ extension FitPlots {
             series.append(.band("95% bootstrap band", lower: zip(fit, bounds).map { Point($0.x, $1[0]) },
                                 upper: zip(fit, bounds).map { Point($0.x, $1[1]) }, color: Palette.qualitative[1], opacity: 0.18))
         }
-        let alpha = r.parameters["alpha"].map(estimateText) ?? fmt(r.point.alpha)
+        let alpha = estimateText(r.parameters["alpha"] ?? ParameterEstimate(estimate: r.point.alpha))
         series.append(.line("fit, α = \(alpha)", fit, color: Palette.qualitative[1], dash: .solid))
         series.append(.scatter("rows", zip(x, r.residuals.map(\.observed)).map { Point($0, $1) },
                                color: Palette.qualitative[0], marker: .circle, radius: 4))

@@ -1,0 +1,62 @@
+import Foundation
+import ScalingLaws
+
+/// The laws a fit report knows.
+public enum FitLaw: String, CaseIterable, Sendable {
+    case chinchilla, isoflop, envelope, kaplan, power, schedule, moe
+
+    /// "chinchilla|isoflop|…", for help texts.
+    public static var choices: String { allCases.map(\.rawValue).joined(separator: "|") }
+
+    /// The chart `windtunnel plot fit` draws: the diagnostics, or for schedule laws the curves.
+    public var diagnosticChart: FitChart { self == .schedule ? .curves : .fit }
+}
+
+/// What to fit and how: the options of `windtunnel fit`, parsed and range-checked by the caller.
+/// Options of other laws are ignored (a chinchilla fit reads no window).
+public struct FitRequest: Sendable {
+    public var law: FitLaw
+    /// Results-table CSV, long-format curves CSV or sweep directory; recorded in fit.json as given.
+    public var input: String
+    /// Column names of the input; `columns.loss` nil picks val_loss when it has values, else loss
+    /// (curves: loss).
+    public var columns = ColumnNames()
+    /// Bootstrap resamples for 95% intervals; nil: the law's default (1000, moe 200, schedule 0).
+    public var bootstrap: Int?
+    /// Bootstrap seed.
+    public var seed: UInt64 = 0
+    /// Worker threads; nil: all cores.
+    public var threads: Int?
+    /// chinchilla, isoflop, envelope: FLOP budgets at which to report the compute-optimal allocation.
+    public var budgets: [Double] = []
+
+    /// chinchilla: one exponent (α = β).
+    public var sharedExponent = false
+    /// isoflop: the sizes each budget's parabola is fitted to.
+    public var window = IsoFLOPWindow.nearest(5)
+    /// isoflop: keep budgets whose lowest loss is at the smallest or largest size.
+    public var keepEdgeBudgets = false
+    /// power: the x column (required) and the y column (nil: the loss column).
+    public var xColumn: String?
+    public var yColumn: String?
+    /// power: fit y = E + A·x^−α (false: without E).
+    public var offset = true
+    /// schedule: the law, and which runs to fit and which to predict, by run id or schedule name
+    /// (nil: fit every run not predicted).
+    public var scheduleLaw = ScheduleLawKind.multiPower
+    public var fitRuns: Set<String>?
+    public var predictRuns: Set<String>?
+    public var fitSchedules: Set<String>?
+    public var predictSchedules: Set<String>?
+    /// moe: Clark's Ê.
+    public var expertTransform = ExpertTransform.plain
+
+    public init(law: FitLaw, input: String) {
+        self.law = law
+        self.input = input
+    }
+
+    func resamples(default value: Int) -> BootstrapOptions {
+        BootstrapOptions(resamples: bootstrap ?? value, seed: seed)
+    }
+}

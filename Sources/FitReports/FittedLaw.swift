@@ -1,0 +1,129 @@
+import Foundation
+import ScalingLaws
+
+/// A fit result together with the inputs its charts need beyond what the result keeps (the rows
+/// behind residuals, the loss curves behind an envelope).
+public enum FittedLaw: Sendable {
+    case chinchilla(ChinchillaResult, rows: ScalingRows)
+    case isoflop(IsoFLOPResult)
+    case envelope(EnvelopeResult, curves: LossCurveSet)
+    case kaplan(KaplanResult, rows: ScalingRows)
+    /// `x` is in the order of `result.residuals`.
+    case power(PowerLawResult, x: [Double])
+    case schedule(ScheduleResult)
+    case moe(MoEResult, rows: MoERows)
+
+    /// The law's result: what fit.json and the parameter table show.
+    public var result: any FitReport {
+        switch self {
+        case .chinchilla(let r, _): return r
+        case .isoflop(let r): return r
+        case .envelope(let r, _): return r
+        case .kaplan(let r, _): return r
+        case .power(let r, _): return r
+        case .schedule(let r): return r
+        case .moe(let r, _): return r
+        }
+    }
+
+    /// Reads the request's input and fits its law. Throws `FitReportError` for a missing input
+    /// or an impossible run selection, and ScalingLaws' `FitError` for everything the readers
+    /// and fits reject.
+    init(fitting request: FitRequest) throws {
+        switch request.law {
+        case .chinchilla:
+            var options = ChinchillaOptions()
+            options.sharedExponent = request.sharedExponent
+            options.bootstrap = request.resamples(default: 1000)
+            options.budgets = request.budgets
+            options.threads = request.threads
+            let rows = try request.resultsTable().parametersTokensLoss()
+            self = .chinchilla(try ChinchillaFit.fit(rows, options: options), rows: rows)
+        case .isoflop:
+            var options = IsoFLOPOptions()
+            options.window = request.window
+            options.skipEdgeMinima = !request.keepEdgeBudgets
+            options.bootstrap = request.resamples(default: 1000)
+            options.budgets = request.budgets
+            options.threads = request.threads
+            self = .isoflop(try IsoFLOPFit.fit(try request.resultsTable(), options: options))
+        case .envelope:
+            var options = EnvelopeOptions()
+            options.bootstrap = request.resamples(default: 1000)
+            options.budgets = request.budgets
+            options.threads = request.threads
+            let set = try request.curves()
+            self = .envelope(try EnvelopeFit.fit(set, options: options), curves: set)
+        case .kaplan:
+            var options = KaplanOptions()
+            options.bootstrap = request.resamples(default: 1000)
+            options.threads = request.threads
+            let rows = try request.resultsTable().parametersTokensLoss()
+            self = .kaplan(try KaplanFit.fit(rows, options: options), rows: rows)
+        case .power:
+            guard let xColumn = request.xColumn else {
+                throw FitReportError.invalid("--law power needs --x-col (and optionally --y-col)")
+            }
+            let table = try request.resultsTable()
+            let yName = try request.yColumn ?? table.lossColumn()
+            var options = PowerLawOptions()
+            options.offset = request.offset
+            options.bootstrap = request.resamples(default: 1000)
+            options.threads = request.threads
+            let result = try PowerLawFit.fit(table, xColumn: xColumn, yColumn: yName, options: options)
+            self = .power(result, x: try Self.powerX(table, xColumn: xColumn, yColumn: yName))
+        case .schedule:
+            self = .schedule(try Self.fitSchedule(request))
+        case .moe:
+            var options = MoEOptions()
+            options.expertTransform = request.expertTransform
+            options.bootstrap = request.resamples(default: 200)
+            options.threads = request.threads
+            let rows = try MoERows(table: try request.resultsTable())
+            self = .moe(try MoEFit.fit(rows, options: options), rows: rows)
+        }
+    }
+
+    /// The x values `PowerLawFit.fit(_:xColumn:yColumn:)` fitted, in its row order: the rows
+    /// where both cells have values (the fit has already rejected bad values).
+    private static func powerX(_ table: ResultsTable, xColumn: String, yColumn: String) throws -> [Double] {
+        let xi = try table.csv.requireColumn(xColumn), yi = try table.csv.requireColumn(yColumn)
+        return try (0..<table.rowCount).compactMap { row in
+            guard let x = try table.number(row, xi), try table.number(row, yi) != nil else { return nil }
+            return x
+        }
+    }
+
+    /// Fits the selected curves and predicts the held-out ones: by run id or schedule name; with
+    /// no fit selection, every curve not predicted is fitted.
+    private static func fitSchedule(_ request: FitRequest) throws -> ScheduleResult {
+        let set = try request.curves()
+        let fitIDs = request.fitRuns, predictIDs = request.predictRuns
+        let fitNames = request.fitSchedules, predictNames = request.predictSchedules
+        for (option, ids) in [("--fit-runs", fitIDs), ("--predict-runs", predictIDs)] {
+            for id in ids ?? [] where !set.curves.contains(where: { $0.runID == id }) {
+                throw FitReportError.invalid(
+                    "\(option): no curve for run '\(id)'; runs: \(set.curves.map(\.runID).joined(separator: ", "))")
+            }
+        }
+        func isPredicted(_ c: LossCurve) -> Bool {
+            (predictIDs?.contains(c.runID) ?? false) || (c.schedule.map { predictNames?.contains($0) ?? false } ?? false)
+        }
+        func isFitted(_ c: LossCurve) -> Bool {
+            if fitIDs == nil && fitNames == nil { return !isPredicted(c) }
+            return (fitIDs?.contains(c.runID) ?? false) || (c.schedule.map { fitNames?.contains($0) ?? false } ?? false)
+        }
+        let fitted = try set.curves.filter(isFitted).map(ScheduleCurve.init)
+        let predicted = try set.curves.filter(isPredicted).map(ScheduleCurve.init)
+        guard !fitted.isEmpty else {
+            throw FitReportError.invalid("schedule: no curves selected to fit (check --fit-runs/--fit-schedules)")
+        }
+        var options = ScheduleOptions()
+        options.law = request.scheduleLaw
+        options.bootstrap = request.resamples(default: 0)
+        options.threads = request.threads
+        var result = try ScheduleFit.fit(fitted, predict: predicted, options: options)
+        result.warnings = set.warnings + result.warnings
+        return result
+    }
+}

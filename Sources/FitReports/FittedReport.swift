@@ -1,0 +1,130 @@
+import Foundation
+import Plot
+import ScalingLaws
+
+/// A fitted law and everything shown of it: the text report, fit.json and the charts.
+public struct FittedReport: Sendable {
+    public let request: FitRequest
+    public let fitted: FittedLaw
+
+    /// Reads the input and fits the request's law; every failure is a `FitReportError`.
+    public init(_ request: FitRequest) throws {
+        self.request = request
+        do {
+            fitted = try FittedLaw(fitting: request)
+        } catch let error as FitError {
+            throw FitReportError.invalid(error.message)
+        }
+    }
+
+    /// The law's result (parameters, warnings, detail lines; what fit.json encodes).
+    public var result: any FitReport { fitted.result }
+
+    public var warnings: [String] { result.warnings }
+
+    /// The report as printed: the law, the parameter table, then the law's detail lines.
+    public func textLines() -> [String] {
+        ["law: \(result.law)"] + formatParameterTable(result.parameters) + result.detailLines()
+    }
+
+    /// fit.json: the law's result with the input, seed and format version alongside; sorted
+    /// keys, non-finite numbers as "inf", "-inf", "nan".
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(FitOutput(report: result, input: request.input, seed: request.seed))
+    }
+
+    /// The charts `writeOutputs` draws for this law, in order.
+    public var charts: [FitChart] { fitted.charts }
+
+    /// One chart's figure, with an optional title (of the figure, or of its one panel) and panel
+    /// size; throws `FitReportError.noChart` when the law does not draw this chart.
+    public func figure(_ chart: FitChart, title: String? = nil, width: Double? = nil, height: Double? = nil) throws -> Figure {
+        guard var figure = try FitPlots.figure(chart, for: fitted) else {
+            throw FitReportError.noChart(chart, law: result.law, input: request.input)
+        }
+        if let title {
+            if figure.panels.count == 1 { figure.panels[0].title = title } else { figure.title = title }
+        }
+        figure.panelSize = Size(width: width ?? figure.panelSize.width, height: height ?? figure.panelSize.height)
+        return figure
+    }
+
+    /// Writes fit.json and every chart of `charts` into `directory` (created if missing), each
+    /// file atomically. A chart that fails is listed in `failures` and costs neither the fit nor
+    /// the other charts; fit.json failing throws `FitReportError.cannotWriteJSON` before any chart.
+    public func writeOutputs(to directory: String) throws -> FitOutputs {
+        let data = try json()
+        let folder = URL(fileURLWithPath: directory)
+        let url = folder.appendingPathComponent("fit.json")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw FitReportError.cannotWriteJSON(directory: directory, reason: error.localizedDescription)
+        }
+        var outputs = FitOutputs(written: [url])
+        for chart in charts {
+            let url = folder.appendingPathComponent(chart.fileName)
+            do {
+                guard let figure = try FitPlots.figure(chart, for: fitted) else { continue }
+                let rendered = try figure.write(to: url)
+                outputs.notes += noteLines(rendered.notes, file: chart.fileName)
+                outputs.written.append(url)
+            } catch let error as PlotError {
+                outputs.failures.append("\(chart.fileName): \(error.description)")
+            }
+        }
+        return outputs
+    }
+}
+
+/// What `FittedReport.writeOutputs` wrote.
+public struct FitOutputs: Sendable, Equatable {
+    /// fit.json, then each chart drawn, in `FittedReport.charts` order.
+    public var written: [URL]
+    /// The renderer's notes as "note: <file>: …" lines (see `noteLines`), in file order.
+    public var notes: [String] = []
+    /// "<file>: <reason>" for each chart that could not be drawn.
+    public var failures: [String] = []
+}
+
+/// Renderer notes (points a log axis could not show...) as "note: <file>: …" lines, at most five
+/// per file; the per-series "outside the axis range" notes of a focused axis become one line.
+public func noteLines(_ notes: [String], file: String) -> [String] {
+    var hidden = 0
+    var lines: [String] = []
+    for note in notes {
+        // "series 'C = 1e17': 6 points outside the axis range not shown"
+        let words = note.split(separator: " ")
+        if note.hasSuffix(" outside the axis range not shown"), let k = words.firstIndex(where: { $0 == "point" || $0 == "points" }),
+           k > 0, let count = Int(words[k - 1]) {
+            hidden += count
+        } else {
+            lines.append(note)
+        }
+    }
+    if hidden > 0 { lines.append("\(hidden) point\(hidden == 1 ? "" : "s") outside the axis range not shown") }
+    var shown = lines.prefix(5).map { "note: \(file): \($0)" }
+    if lines.count > 5 { shown.append("note: \(file): ... and \(lines.count - 5) more (in the SVG's <desc> elements)") }
+    return shown
+}
+
+/// fit.json's top level: the law's result with the input, seed and format version alongside.
+private struct FitOutput: Encodable {
+    let report: any FitReport
+    let input: String
+    let seed: UInt64
+
+    enum Keys: String, CodingKey { case input, seed, formatVersion = "format_version" }
+
+    func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(input, forKey: .input)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(ScalingLaws.resultFormatVersion, forKey: .formatVersion)
+    }
+}
