@@ -48,8 +48,9 @@ public final class Windtunnel {
         let logs = directory ?? scratch!
         out = logs.appendingPathComponent("\(logName).out")
         err = logs.appendingPathComponent("\(logName).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        for log in [out, err] where !FileManager.default.createFile(atPath: log.path, contents: nil) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+        }
         process.executableURL = try windtunnelExecutable()
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
