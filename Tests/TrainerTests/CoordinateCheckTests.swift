@@ -45,6 +45,21 @@ import Trainer
         #expect(abs(mup[.logits]!) < 0.2, "μP: \(mup)")
     }
 
+    /// Depths 2→8 around the proxy depth 2 (measured: block-output slope ≈ 1.4 under μP, whose
+    /// residual stream sums ever more unscaled branches; ≈ −0.2 under CompleteP).
+    @Test func completePKeepsTheResidualStreamFlatAcrossDepth() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try makeSyntheticDataset(in: root, characters: 20_000).dir
+        func blockSlope(_ p: String) throws -> Double {
+            let m = try CoordinateCheck(config: Self.config(dataDir: data, p, in: root), widths: [], depths: [2, 4, 8], steps: 4).run()
+            return CoordinateCheck.slope(m, axis: .depth, site: .block, step: 4)!
+        }
+        let mup = try blockSlope("mup"), completeP = try blockSlope("completep")
+        #expect(mup > 0.7, "μP block-output slope vs depth \(mup)")
+        #expect(abs(completeP) < 0.45, "CompleteP block-output slope vs depth \(completeP)")
+    }
+
     @Test func impossibleSizesFailBeforeTraining() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
