@@ -4,7 +4,8 @@ import Tensor
 
 /// AdamW (Loshchilov & Hutter 2019) with PyTorch's semantics: decoupled weight decay
 /// p ← p·(1 − lr·λ), then the bias-corrected Adam step. One loop over the parameter arena per
-/// decay group.
+/// parameter; each entry's `OptimizerScale` multiplies its lr, λ and ε (parameter groups: how
+/// μP and CompleteP reach the optimizer). Multipliers of 1 leave the arithmetic bit-identical.
 public final class AdamW {
     public struct Hyperparameters: Equatable, Sendable {
         public var beta1: Float = 0.9
@@ -37,10 +38,12 @@ public final class AdamW {
         let b1 = hyper.beta1, b2 = hyper.beta2, eps = hyper.eps
         let c1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
         let c2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))
-        let stepSize = lr / c1, invSqrtC2 = 1 / c2.squareRoot()
+        let invSqrtC2 = 1 / c2.squareRoot()
         let p = parameters.values.pointer, g = parameters.grads.pointer, mp = m.pointer, vp = v.pointer
         for e in parameters.entries {
-            let decay: Float = hyper.decay.contains(e.kind) ? 1 - lr * hyper.weightDecay : 1
+            let groupLR = lr * e.scale.lr, groupEps = eps * e.scale.eps
+            let decay: Float = hyper.decay.contains(e.kind) ? 1 - groupLR * (hyper.weightDecay * e.scale.weightDecay) : 1
+            let stepSize = groupLR / c1
             let base = e.offset
             parallelFor(e.count, grain: 1 << 15) { r in
                 for j in r {
@@ -49,7 +52,7 @@ public final class AdamW {
                     let mi = b1 * mp[i] + (1 - b1) * gi
                     let vi = b2 * vp[i] + (1 - b2) * gi * gi
                     mp[i] = mi; vp[i] = vi
-                    p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
+                    p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + groupEps)
                 }
             }
         }

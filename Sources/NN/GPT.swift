@@ -13,14 +13,17 @@ import Foundation
 import RunSchema
 import Tensor
 
-/// What a forward pass needs besides the input: train/eval mode and the dropout stream.
+/// What a forward pass needs besides the input: train/eval mode, the dropout stream, and an
+/// optional recorder of activation sizes (the coordinate check; nil costs one branch per site).
 public struct ForwardContext {
     public var training: Bool
     public var rng: RandomState
+    public var activations: ActivationRecorder?
 
-    public init(training: Bool, rng: RandomState = RandomState(seed: 0)) {
+    public init(training: Bool, rng: RandomState = RandomState(seed: 0), activations: ActivationRecorder? = nil) {
         self.training = training
         self.rng = rng
+        self.activations = activations
     }
 }
 
@@ -60,12 +63,15 @@ public final class CausalSelfAttention: Module {
     public let proj: Linear
     public let heads: Int
     let rotary: RotaryTable?
+    /// Score scale; nil = 1/√d_head (μP's 1/d_head comes from the parametrisation).
+    let scale: Float?
 
-    public init(dModel: Int, heads: Int, bias: Bool, rotary: RotaryTable?) {
+    public init(dModel: Int, heads: Int, bias: Bool, rotary: RotaryTable?, scale: Float? = nil) {
         qkv = Linear(dModel, 3 * dModel, bias: bias)
         proj = Linear(dModel, dModel, bias: bias)
         self.heads = heads
         self.rotary = rotary
+        self.scale = scale
     }
 
     public var children: [(String, any Module)] { [("qkv", qkv), ("proj", proj)] }
@@ -74,7 +80,7 @@ public final class CausalSelfAttention: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var q = qkv(x)
         if let rotary { q = rotaryEmbedding(qkv: q, heads: heads, table: rotary) }
-        return proj(causalSelfAttention(qkv: q, heads: heads))
+        return proj(causalSelfAttention(qkv: q, heads: heads, scale: scale))
     }
 }
 
@@ -120,15 +126,17 @@ extension FeedForward: FeedForwardLayer {
 
 // MARK: - Block
 
-/// Pre-norm residual block: x + attn(norm(x)), then x + ffn(norm(x)).
+/// Pre-norm residual block: x + r·attn(norm(x)), then x + r·ffn(norm(x)), with CompleteP's
+/// branch multiplier r = L_base/L (absent, not 1, under SP and μP).
 public final class Block: Module {
     public let ln1: Norm, attn: CausalSelfAttention, ln2: Norm
     public let ffn: any FeedForwardLayer
     let dropout: Float
+    let residualMultiplier: Float?
 
-    init(_ c: GPTConfig, layer: Int, rotary: RotaryTable?) {
+    init(_ c: GPTConfig, layer: Int, rotary: RotaryTable?, rules: ParametrizationRules) {
         ln1 = Norm(c.dModel, kind: c.norm, bias: c.bias)
-        attn = CausalSelfAttention(dModel: c.dModel, heads: c.nHead, bias: c.bias, rotary: rotary)
+        attn = CausalSelfAttention(dModel: c.dModel, heads: c.nHead, bias: c.bias, rotary: rotary, scale: rules.attentionScale)
         ln2 = Norm(c.dModel, kind: c.norm, bias: c.bias)
         if let moe = c.moe, moe.isMoELayer(layer) {
             ffn = MixtureOfExperts(dModel: c.dModel, dFF: c.feedForwardWidth, config: moe, activation: c.activation, bias: c.bias)
@@ -136,6 +144,7 @@ public final class Block: Module {
             ffn = FeedForward(dModel: c.dModel, dFF: c.feedForwardWidth, activation: c.activation, bias: c.bias)
         }
         dropout = c.dropout
+        residualMultiplier = rules.residualMultiplier
     }
 
     public var children: [(String, any Module)] {
@@ -144,11 +153,17 @@ public final class Block: Module {
 
     func forward(_ x: Tensor, context: inout ForwardContext) -> Tensor {
         var a = attn(ln1(x))
+        context.activations?.record(.attention, a)
+        if let r = residualMultiplier { a = a * r }
         if context.training && dropout > 0 { a = a.dropout(dropout, rng: &context.rng) }
         let h = x + a
         var f = ffn.forward(ln2(h), context: &context)
+        context.activations?.record(.mlp, f)
+        if let r = residualMultiplier { f = f * r }
         if context.training && dropout > 0 { f = f.dropout(dropout, rng: &context.rng) }
-        return h + f
+        let out = h + f
+        context.activations?.record(.block, out)
+        return out
     }
 }
 
@@ -164,15 +179,19 @@ public final class GPT: Module {
     public let lnf: Norm
     /// Separate unembedding when embeddings are untied; otherwise logits use `wte.weight`.
     public let lmHead: Linear?
+    /// SP, μP or CompleteP at this config's width and depth (Parametrization.swift).
+    public let parametrization: ParametrizationRules
 
     /// Builds the model with all weights zero: call `initialize(rng:)` or load a checkpoint.
     public init(_ config: GPTConfig) {
         self.config = config
+        let rules = ParametrizationRules(config)
+        parametrization = rules
         wte = Embedding(config.vocabSize, config.dModel)
         wpe = config.positional == .learned ? Embedding(config.contextLength, config.dModel) : nil
         let rotary = config.positional == .rope
             ? RotaryTable(tokens: config.contextLength, headDim: config.headDim, base: config.ropeBase) : nil
-        blocks = (0..<config.nLayer).map { Block(config, layer: $0, rotary: rotary) }
+        blocks = (0..<config.nLayer).map { Block(config, layer: $0, rotary: rotary, rules: rules) }
         lnf = Norm(config.dModel, kind: config.norm, bias: config.bias)
         lmHead = config.tieEmbeddings ? nil : Linear(config.dModel, config.vocabSize, bias: false)
     }
@@ -187,23 +206,26 @@ public final class GPT: Module {
     }
 
     /// GPT-2 initialisation: weights N(0, init_std), residual output projections
-    /// N(0, init_std/√(2·n_layer)), biases 0, norm weights 1.
+    /// N(0, init_std/√(2·n_layer)), biases 0, norm weights 1; μP and CompleteP rescale the stds
+    /// by width (and CompleteP's depth factor is the proxy's), see `ParametrizationRules.initStd`.
+    /// One draw per weight in parameter order, whatever the parametrisation.
     public func initialize(rng: inout RandomState) {
-        let std = config.initStd
-        let residualStd = std / Foundation.sqrt(Float(2 * config.nLayer))
         Tensor.noGrad {
             for p in namedParameters() {
                 switch p.kind {
                 case .bias: p.tensor.assign(.zeros(p.tensor.shape))
                 case .norm: p.tensor.assign(p.name.hasSuffix("bias") ? .zeros(p.tensor.shape) : .ones(p.tensor.shape))
                 case .weight, .embedding:
-                    // Residual-stream output projections (attention and MLP/expert `proj`).
-                    let residual = p.name.hasSuffix(".proj.weight")
-                    p.tensor.assign(.randn(p.tensor.shape, std: residual ? residualStd : std, rng: &rng))
+                    let std = parametrization.initStd(ParametrizationRules.role(of: p))
+                    p.tensor.assign(.randn(p.tensor.shape, std: std, rng: &rng))
                 }
             }
         }
     }
+
+    /// The optimizer multipliers of a parameter under this model's parametrisation (for
+    /// `ParameterArena(model, scale:)`).
+    public func optimizerScale(_ p: NamedParameter) -> OptimizerScale { parametrization.optimizerScale(p) }
 
     /// Logits [B, T, V] for token ids [B, T].
     public func logits(_ ids: Indices, context: inout ForwardContext) -> Tensor {
@@ -214,9 +236,15 @@ public final class GPT: Module {
         var x = wte(ids)
         if let wpe { x = x + wpe(Indices(shape: [t], values: (0..<Int32(t)).map { $0 })) }
         if context.training && config.dropout > 0 { x = x.dropout(config.dropout, rng: &context.rng) }
+        context.activations?.record(.embedding, x)
         for block in blocks { x = block.forward(x, context: &context) }
         x = lnf(x)
-        return x.linear(weight: lmHead?.weight ?? wte.weight, bias: nil)
+        // μP's output multiplier, on the d-wide input of the unembedding rather than the V-wide
+        // logits (the same product, cheaper).
+        if let m = parametrization.outputMultiplier { x = x * m }
+        let logits = x.linear(weight: lmHead?.weight ?? wte.weight, bias: nil)
+        context.activations?.record(.logits, logits)
+        return logits
     }
 
     public struct Loss {

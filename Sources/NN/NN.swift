@@ -3,7 +3,9 @@
 /// Neural-network building blocks on `Tensor`: modules with hierarchical, PyTorch-style parameter
 /// names (`blocks.0.attn.qkv.weight`, this file), generic layers (Layers.swift), the GPT in one
 /// file (GPT.swift: norm, causal attention, GELU/SwiGLU MLP, block, model, GPT-2 initialisation)
-/// with its mixture-of-experts sibling (MixtureOfExperts.swift), the parameter arena and AdamW.
+/// with its mixture-of-experts sibling (MixtureOfExperts.swift), the parametrisations SP/μP/
+/// CompleteP (Parametrization.swift: init stds, forward multipliers, per-parameter optimizer
+/// multipliers), the activation recorder of the coordinate check, the parameter arena and AdamW.
 /// Configs, their layer enums and parameter/FLOP accounting live in RunSchema.
 import RunSchema
 import Tensor

@@ -2,6 +2,21 @@ import Foundation
 import RunSchema
 import Tensor
 
+/// Per-parameter multipliers of the optimizer's learning rate, weight decay and ε: the
+/// parameter groups of PyTorch's optimizers, as data on each arena entry. A parametrisation
+/// (μP, CompleteP) fills them; the optimizer step reads them and knows nothing of the rules.
+public struct OptimizerScale: Equatable, Sendable {
+    public var lr: Float
+    public var weightDecay: Float
+    public var eps: Float
+
+    public init(lr: Float = 1, weightDecay: Float = 1, eps: Float = 1) {
+        self.lr = lr; self.weightDecay = weightDecay; self.eps = eps
+    }
+
+    public static let unit = OptimizerScale()
+}
+
 /// All parameters of a model in one contiguous buffer and all gradients in another (llm.c's
 /// layout): the optimizer, zero-grad, clipping and checkpoint I/O are single loops, and every
 /// parameter's `.grad` is a persistent view that backward accumulates into.
@@ -11,6 +26,8 @@ public final class ParameterArena {
         public let tensor: Tensor
         public let kind: ParameterKind
         public let offset: Int
+        /// This parameter's optimizer group multipliers (`.unit` unless a parametrisation set them).
+        public let scale: OptimizerScale
         public var count: Int { tensor.count }
     }
 
@@ -19,11 +36,12 @@ public final class ParameterArena {
     public let entries: [Entry]
     public var count: Int { values.count }
 
-    public init(_ model: any Module) {
+    /// `scale` gives each parameter its optimizer multipliers (e.g. `GPT.optimizerScale`).
+    public init(_ model: any Module, scale: (NamedParameter) -> OptimizerScale = { _ in .unit }) {
         var entries: [Entry] = []
         var offset = 0
         for p in model.namedParameters() {
-            entries.append(Entry(name: p.name, tensor: p.tensor, kind: p.kind, offset: offset))
+            entries.append(Entry(name: p.name, tensor: p.tensor, kind: p.kind, offset: offset, scale: scale(p)))
             offset += (p.tensor.count + 15) / 16 * 16  // 64-byte aligned starts
         }
         values = Arena(count: offset)

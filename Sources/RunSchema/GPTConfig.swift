@@ -31,6 +31,11 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     public var flopAccounting: FlopAccounting = .full
     /// Mixture-of-experts feed-forward blocks; nil = dense.
     public var moe: MoEConfig?
+    /// SP (default), μP or CompleteP; the latter two scale relative to the proxy's d_model
+    /// (`base_width`) and n_layer (`base_depth`). See Parametrization.swift.
+    public var parametrization: Parametrization = .sp
+    public var baseWidth: Int?
+    public var baseDepth: Int?
 
     public init(vocabSize: Int, contextLength: Int, dModel: Int, nLayer: Int, nHead: Int, dFF: Int? = nil) {
         self.vocabSize = vocabSize
@@ -54,6 +59,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         case nLayer = "n_layer", nHead = "n_head", dFF = "d_ff", norm, positional, activation
         case tieEmbeddings = "tie_embeddings", dropout, bias, initStd = "init_std", ropeBase = "rope_base"
         case flopAccounting = "flop_accounting", moe
+        case parametrization, baseWidth = "base_width", baseDepth = "base_depth"
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,6 +81,9 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         ropeBase = try c.decodeIfPresent(Float.self, forKey: .ropeBase) ?? ropeBase
         flopAccounting = try c.decodeIfPresent(FlopAccounting.self, forKey: .flopAccounting) ?? flopAccounting
         moe = try c.decodeIfPresent(MoEConfig.self, forKey: .moe)
+        parametrization = try c.decodeIfPresent(Parametrization.self, forKey: .parametrization) ?? parametrization
+        baseWidth = try c.decodeIfPresent(Int.self, forKey: .baseWidth)
+        baseDepth = try c.decodeIfPresent(Int.self, forKey: .baseDepth)
     }
 
     /// Impossible values, each named by its field.
@@ -92,6 +101,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         try check(feedForwardWidth > 0, "d_ff", "must be positive, got \(feedForwardWidth)")
         try check(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got \(dropout)")
         try check(initStd > 0, "init_std", "must be positive, got \(initStd)")
+        try validateParametrization()
         if let moe {
             do { try moe.validate(dFF: feedForwardWidth, nLayer: nLayer) } catch let e as ConfigError { throw e.nested(under: "moe") }
         }

@@ -4,6 +4,7 @@
 /// steps it under an LR schedule (`TrainingStep`, the one optimizer step that `bench train` and
 /// the throughput probe time too), evaluates on fixed validation batches, logs metrics.jsonl,
 /// checkpoints (safetensors, atomically) and resumes exactly, and writes summary.json last.
+/// CoordinateCheck.swift trains a config for a few steps per width/depth (`check coords`).
 import Data
 import Foundation
 import NN

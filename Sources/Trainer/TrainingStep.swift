@@ -64,7 +64,7 @@ public final class TrainingStep {
         model = GPT(config)
         var initRNG = RandomState(seed: seed)
         model.initialize(rng: &initRNG)
-        params = ParameterArena(model)
+        params = ParameterArena(model, scale: model.optimizerScale)
         optimizer = AdamW(params, optim.hyperparameters)
         gradClip = optim.gradClip
         dropoutRNG = RandomState(seed: seed ^ 0x5DEE_CE66_D1CE_F00D)

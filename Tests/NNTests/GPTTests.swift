@@ -134,4 +134,23 @@ func tinyConfig(_ edit: (inout GPTConfig) -> Void = { _ in }) -> GPTConfig {
             }
         }
     }
+
+    /// The activation recorder only reads: logits with and without it are identical, and it sees
+    /// one embedding, n_layer attention/MLP/block outputs and the logits.
+    @Test func activationRecorderObservesWithoutChangingTheForward() {
+        let model = GPT(tinyConfig())
+        var rng = RandomState(seed: 4)
+        model.initialize(rng: &rng)
+        let ids = Indices(shape: [2, 8], values: (0..<16).map { Int32($0 % 11) })
+        var plain = ForwardContext(training: false)
+        let recorder = ActivationRecorder()
+        var recorded = ForwardContext(training: false, activations: recorder)
+        let a = model.logits(ids, context: &plain), b = model.logits(ids, context: &recorded)
+        #expect(a.scalars == b.scalars)
+        let meanAbsLogits = Double(b.scalars.map { abs($0) }.reduce(0, +)) / Double(b.count)
+        #expect(abs(recorder.mean(.logits)! - meanAbsLogits) < 1e-6 * meanAbsLogits)
+        for site in ActivationRecorder.Site.allCases { #expect(recorder.mean(site)! > 0, "\(site)") }
+        recorder.reset()
+        #expect(recorder.mean(.block) == nil)
+    }
 }

@@ -144,8 +144,9 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 
 /// Causal self-attention straight from a fused projection: `qkv` is [B, T, 3C] with q, k, v in
 /// consecutive C-wide blocks and head h at columns h·Dh of each (the layout of GPT-2's `c_attn`).
-/// Returns [B, T, C] with heads re-interleaved, ready for the output projection.
-public func causalSelfAttention(qkv: Tensor, heads: Int) -> Tensor {
+/// Returns [B, T, C] with heads re-interleaved, ready for the output projection. `scale`
+/// multiplies the scores q·k (default 1/√Dh; μP uses 1/Dh times a constant).
+public func causalSelfAttention(qkv: Tensor, heads: Int, scale: Float? = nil) -> Tensor {
     guard qkv.rank == 3, qkv.shape[2] % 3 == 0, (qkv.shape[2] / 3) % heads == 0 else {
         fatalError("causalSelfAttention: qkv \(qkv.shape) must be [B, T, 3C] with C divisible by \(heads) heads")
     }
@@ -153,7 +154,7 @@ public func causalSelfAttention(qkv: Tensor, heads: Int) -> Tensor {
     let c = c3 / 3, dh = c / heads
     let inLayout = HeadLayout.interleaved(tokens: t, rowWidth: c3, headDim: dh)
     let kernel = AttentionKernel(batch: b, heads: heads, tokens: t, headDim: dh,
-                                 scale: 1 / Foundation.sqrt(Float(dh)), causal: true,
+                                 scale: scale ?? 1 / Foundation.sqrt(Float(dh)), causal: true,
                                  q: inLayout, k: inLayout, v: inLayout,
                                  o: .interleaved(tokens: t, rowWidth: c, headDim: dh))
     let out = Tensor(uninitialized: [b, t, c])
