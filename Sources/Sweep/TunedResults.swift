@@ -28,7 +28,9 @@ extension Results {
             let groupEnds = i + 1 == runs.count || group == nil || runs[i + 1].membership?.group != group
             if seeded, groupEnds, let member = runs[i].membership {
                 let groupRows = runs.filter { $0.membership?.group == member.group }.map(\.row)
-                rows.append(meanRow(groupRows, group: member.group))
+                var mean = meanRow(groupRows, group: member.group)
+                mean[ResultsColumns.point] = .string(member.point)
+                rows.append(mean)
                 members.append(member)
             }
             i += 1

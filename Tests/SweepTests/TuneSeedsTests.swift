@@ -138,6 +138,7 @@ import Testing
         #expect(mean["run_id"] == JSONValue.string("p-lr0.001"))
         #expect(mean["val_loss"]?.doubleValue == 2.5 && mean["n_seeds"] == JSONValue.int(2))
         #expect(abs(mean["val_loss_std"]!.doubleValue! - 0.5.squareRoot()) < 1e-12)  // sample std of {2, 3}
+        #expect(mean["point"] == JSONValue.string("p"))
         #expect(mean["seed"] == JSONValue.null && mean["status"] == JSONValue.null && mean["N"] == JSONValue.int(1000))
         #expect(rows[5]["val_loss_std"]?.doubleValue == 0)
         // The mean decides (2.5 < 2.6), not the lucky 2.0 run; the group's runs are tuned too.
@@ -151,5 +152,53 @@ import Testing
         #expect(rows.count == 3 && rows[2]["kind"] == JSONValue.string("mean") && (rows[2]["tuned"] ?? JSONValue.null) == JSONValue.null)
         #expect(abs(rows[2]["val_loss"]!.doubleValue! - 2.1) < 1e-12)
         #expect(SweepTables.results(rows).contains("2 finished run(s), 1 seed mean(s)"))
+    }
+}
+
+/// `sweep run` and `sweep results` of a tuned, seeded spec end to end: 2 lrs × 2 seeds of one tiny
+/// point (4 runs of 20 steps), and a bad tune block launching nothing.
+@Suite struct TunedSweepRunTests {
+    @Test func resultsHaveARowPerSeedAMeanPerGroupAndTheBestMarked() throws {
+        let dir = try temporaryDirectory("tuned-run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try makeSyntheticDataset(in: dir)
+        let spec = try writeSpec("""
+            { "base": \(tinyBase(dataDir: data, steps: 20)), "out_dir": "\(dir.path)/sweep",
+              "grid": { "axes": { "model.d_model": [16] } }, "tune": { "optim.lr": [1e-3, 1e-2] }, "seeds": 2 }
+            """, in: dir)
+        let run = try runWindtunnel(["sweep", "run", spec.path, "--jobs", "2", "--oversubscribe"], in: dir)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let csv = try runWindtunnel(["sweep", "results", spec.path, "--csv"], in: dir)
+        #expect(csv.status == 0)
+        let table = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = table[0]
+        func column(_ name: String) -> [String] { let i = header.firstIndex(of: name)!; return table.dropFirst().map { $0[i] } }
+        #expect(column("kind") == ["run", "run", "mean", "run", "run", "mean"])
+        #expect(column("seed") == ["3", "4", "", "3", "4", ""])  // base seed 3 + 0, 1
+        #expect(column("n_seeds") == ["", "", "2", "", "", "2"])
+        #expect(Set(column("point")).count == 1, "\(column("point"))")
+        let tuned = column("tuned"), loss = column("val_loss").map { Double($0)! }
+        let best = loss[2] <= loss[5] ? 2 : 5
+        #expect(tuned == (best == 2 ? ["1", "1", "1", "0", "0", "0"] : ["0", "0", "0", "1", "1", "1"]))
+        #expect(column("tune_edge")[best] == (best == 2 ? "low" : "high"))  // two values: both are edges
+        #expect(abs(loss[2] - (loss[0] + loss[1]) / 2) < 1e-9)
+        #expect(csv.stderr.contains("edge of the tune grid"))
+        let text = try runWindtunnel(["sweep", "results", spec.path], in: dir)
+        #expect(text.stdout.contains("4 finished run(s), 2 seed mean(s)") && text.stdout.contains("warning: "), "\(text.stdout)")
+    }
+
+    @Test func aBadTuneBlockLaunchesNothing() throws {
+        let dir = try temporaryDirectory("tuned-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (block, message) in [(#""tune": { "model": [1, 2] }"#, "tune.model: not a scalar config key"),
+                                 (#""seeds": 0"#, "seeds: expected a count ≥ 1")] {
+            let spec = try writeSpec("""
+                { "base": \(plannerBase), "out_dir": "\(dir.path)/out", "grid": { "axes": { "model.d_model": [16, 32] } }, \(block) }
+                """, in: dir)
+            let r = try runWindtunnel(["sweep", "run", spec.path, "--jobs", "1"], in: dir)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(message) && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+        }
     }
 }

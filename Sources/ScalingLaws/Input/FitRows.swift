@@ -30,7 +30,10 @@ public struct RowSelection: Sendable, Equatable, Encodable {
     public var summary: String {
         let what = seedMeans ? (tuned ? "tuned seed means" : "seed means") : (tuned ? "tuned rows" : "run rows")
         var text = "fitted on \(fitted) \(what) of \(runs) run\(runs == 1 ? "" : "s")" + (allRows ? " (--all-rows)" : "")
-        if tuned { text += "; \(edges.count) best value\(edges.count == 1 ? "" : "s") at a grid edge" + (edges.isEmpty ? "" : ": " + edges.joined(separator: ", ")) }
+        if tuned {
+            let shown = edges.prefix(4).joined(separator: ", ") + (edges.count > 4 ? ", … (all in fit.json)" : "")
+            text += "; \(edges.count) best value\(edges.count == 1 ? "" : "s") at a grid edge" + (edges.isEmpty ? "" : ": " + shown)
+        }
         return text
     }
 }
