@@ -15,7 +15,25 @@ extension FitRequest {
         return isDirectory.boolValue
     }
 
+    /// The results table cut to the rows the law fits: a tuned or seeded sweep's best rows or seed
+    /// means unless `allRows` (`ResultsTable.selectingFitRows`).
     func resultsTable() throws -> ResultsTable {
+        try fullResultsTable().selectingFitRows(allRows: allRows).table
+    }
+
+    /// Which rows of a tuned or seeded sweep the fit uses; nil for other inputs (and for
+    /// long-format curve files, which have no such marks).
+    func rowSelection() throws -> RowSelection? {
+        switch law {
+        case .envelope, .schedule:
+            guard try inputIsDirectory() else { return nil }
+            return try fullResultsTable().selectingFitRows(allRows: allRows, curves: true).selection
+        default:
+            return try fullResultsTable().selectingFitRows(allRows: allRows).selection
+        }
+    }
+
+    func fullResultsTable() throws -> ResultsTable {
         if try inputIsDirectory() {
             let url = SweepFiles(inputURL).resultsCSV
             guard FileManager.default.fileExists(atPath: url.path) else {
@@ -28,7 +46,9 @@ extension FitRequest {
 
     func curves() throws -> LossCurveSet {
         if try inputIsDirectory() {
-            return try LossCurveSet.readSweep(inputURL, table: try resultsTable(), lossColumn: columns.loss)
+            // Loss curves live in run directories: runs only (the tuned ones unless allRows).
+            let table = try fullResultsTable().selectingFitRows(allRows: allRows, curves: true).table
+            return try LossCurveSet.readSweep(inputURL, table: table, lossColumn: columns.loss)
         }
         return try LossCurveSet.readLongCSV(inputURL, columns: columns, lossColumn: columns.loss)
     }

@@ -42,11 +42,12 @@ enum FitPlots {
     static let chartSize = Size(width: 760, height: 500)
 
     /// One chart for a fit, or nil when the law has no such chart (see `FittedLaw.charts`).
-    static func figure(_ chart: FitChart, for fitted: FittedLaw) throws -> Figure? {
+    /// `lossStd`: the ±1 std error bar of each run id that has one (seed means).
+    static func figure(_ chart: FitChart, for fitted: FittedLaw, lossStd: [String: Double] = [:]) throws -> Figure? {
         func single(_ c: Chart) -> Figure { Figure(panels: [c], columns: 1, panelSize: chartSize) }
         switch (chart, fitted) {
-        case (.isoflop, .isoflop(let r)): return single(isoFLOP(r))
-        case (.isoflop, .chinchilla(let r, let rows)): return isoFLOP(r, rows: rows).map(single)
+        case (.isoflop, .isoflop(let r)): return single(isoFLOP(r, lossStd: lossStd))
+        case (.isoflop, .chinchilla(let r, let rows)): return isoFLOP(r, rows: rows, lossStd: lossStd).map(single)
         case (.frontier, .isoflop(let r)): return single(frontier(r))
         case (.frontier, .chinchilla(let r, let rows)): return single(frontier(r, rows: rows))
         case (.frontier, .envelope(let r, _)): return single(frontier(r))
@@ -63,8 +64,8 @@ enum FitPlots {
 
     /// Loss vs N per budget: every run, each used budget's parabola over the sizes it was fitted
     /// to, and its vertex. Skipped budgets (minimum at an edge size...) are points only,
-    /// "(not used)" in the legend.
-    static func isoFLOP(_ r: IsoFLOPResult) -> Chart {
+    /// "(not used)" in the legend. Seed means get ±1 std error bars.
+    static func isoFLOP(_ r: IsoFLOPResult, lossStd: [String: Double] = [:]) -> Chart {
         let curves = r.budgets.map { b -> IsoFLOPCurve in
             var fit: [Point] = [], minimum: Point?
             if b.used, let parabola = b.parabolaN, let nOpt = b.nOpt?.estimate, let lossOpt = b.lossOpt {
@@ -80,7 +81,8 @@ enum FitPlots {
                 }
             }
             return IsoFLOPCurve(budget: b.C, points: b.points.map { Point($0.N, $0.loss) }, fit: fit, minimum: minimum,
-                                label: TickFormat.budgetLabel(b.C) + (b.used ? "" : " (not used)"))
+                                label: TickFormat.budgetLabel(b.C) + (b.used ? "" : " (not used)"),
+                                errors: b.points.map { lossStd[$0.runID] })
         }
         var chart = Charts.isoFLOP(curves, title: "IsoFLOP curves: parabolas in log N", yLabel: axisLabel(loss: r.lossColumn),
                                    connectMinima: true)
@@ -116,7 +118,7 @@ enum FitPlots {
 
     /// The Chinchilla law along each budget of an isoFLOP-shaped table (D = C/6N), with the
     /// runs and the law's compute-optimal point; nil when the rows are not grouped in budgets.
-    static func isoFLOP(_ r: ChinchillaResult, rows: ScalingRows) -> Chart? {
+    static func isoFLOP(_ r: ChinchillaResult, rows: ScalingRows, lossStd: [String: Double] = [:]) -> Chart? {
         guard let groups = BudgetGroups(rows.c) else { return nil }
         let curves = groups.budgets.map { budget -> IsoFLOPCurve in
             let sizes = budget.rows.map { rows.n[$0] }
@@ -127,7 +129,7 @@ enum FitPlots {
             return IsoFLOPCurve(
                 budget: budget.c, points: budget.rows.map { Point(rows.n[$0], rows.loss[$0]) },
                 fit: Charts.sample(range, count: 60) { r.point.loss(n: $0, d: budget.c / (6 * $0)) },
-                minimum: shown ? Point(optimum.nOpt, optimum.loss) : nil)
+                minimum: shown ? Point(optimum.nOpt, optimum.loss) : nil, errors: budget.rows.map { lossStd[rows.runIDs[$0]] })
         }
         return Charts.isoFLOP(curves, title: "Chinchilla law along each budget (D = C/6N)",
                               yLabel: axisLabel(loss: rows.lossColumn), connectMinima: true)

@@ -27,6 +27,9 @@ public struct FitRequest: Sendable {
     public var seed: UInt64 = 0
     /// Worker threads; nil: all cores.
     public var threads: Int?
+    /// Fit every run row of a tuned or seeded sweep (default: the best row, or seed mean, per point;
+    /// see `RowSelection`).
+    public var allRows = false
     /// chinchilla, isoflop, envelope: FLOP budgets at which to report the compute-optimal allocation.
     public var budgets: [Double] = []
 

@@ -26,6 +26,26 @@ public enum FittedLaw: Sendable {
         }
     }
 
+    /// RMS of the log residuals of the fitted rows (isoflop: of each used budget's parabola over
+    /// its window), nil for laws without per-row residuals: what the seed noise is compared with.
+    public var rmsLogResidual: Double? {
+        let residuals: [Double]
+        switch self {
+        case .chinchilla(let r, _): residuals = r.residuals.map(\.logResidual)
+        case .kaplan(let r, _): residuals = r.residuals.map(\.logResidual)
+        case .power(let r, _): residuals = r.residuals.map(\.logResidual)
+        case .moe(let r, _): residuals = r.clarkResiduals.map(\.logResidual)
+        case .isoflop(let r):
+            residuals = r.budgets.filter(\.used).flatMap { b -> [Double] in
+                guard let parabola = b.parabolaN else { return [] }
+                return b.points.filter(\.inWindow).map { Foundation.log(parabola.value(Foundation.log($0.N))) - Foundation.log($0.loss) }
+            }
+        case .envelope, .schedule: return nil
+        }
+        guard !residuals.isEmpty else { return nil }
+        return (residuals.reduce(0) { $0 + $1 * $1 } / Double(residuals.count)).squareRoot()
+    }
+
     /// Reads the request's input and fits its law. Throws `FitReportError` for a missing input
     /// or an impossible run selection, and ScalingLaws' `FitError` for everything the readers
     /// and fits reject.

@@ -6,12 +6,18 @@ import ScalingLaws
 public struct FittedReport: Sendable {
     public let request: FitRequest
     public let fitted: FittedLaw
+    /// The rows fitted of a tuned or seeded sweep (nil for other inputs).
+    public let selection: RowSelection?
+    /// ±1 seed std of the loss per fitted seed-mean row, by run id: the charts' error bars.
+    public let lossStd: [String: Double]
 
     /// Reads the input and fits the request's law; every failure is a `FitReportError`.
     public init(_ request: FitRequest) throws {
         self.request = request
         do {
             fitted = try FittedLaw(fitting: request)
+            selection = try request.rowSelection()
+            lossStd = selection?.seedMeans == true ? try request.resultsTable().seedStds() : [:]
         } catch let error as FitError {
             throw FitReportError.invalid(error.message)
         }
@@ -24,7 +30,21 @@ public struct FittedReport: Sendable {
 
     /// The report as printed: the law, the parameter table, then the law's detail lines.
     public func textLines() -> [String] {
-        ["law: \(result.law)"] + formatParameterTable(result.parameters) + result.detailLines()
+        ["law: \(result.law)"] + selectionLines() + formatParameterTable(result.parameters) + result.detailLines()
+    }
+
+    /// Which rows of a tuned or seeded sweep were fitted, and the seed noise next to the residuals.
+    func selectionLines() -> [String] {
+        guard let selection else { return [] }
+        var lines = [selection.summary]
+        if let noise = selection.seedNoise {
+            var line = "seed noise: mean std \(formatNumber(noise.meanStd)) (\(formatNumber(100 * noise.meanLogStd))% in log space) over \(noise.points) point\(noise.points == 1 ? "" : "s")"
+            if let rms = fitted.rmsLogResidual {
+                line += "; residuals: RMS log \(formatNumber(100 * rms))% = \(formatNumber(rms / noise.meanLogStd))× the seed noise"
+            }
+            lines.append(line)
+        }
+        return lines
     }
 
     /// fit.json: the law's result with the input, seed and format version alongside; sorted
@@ -33,7 +53,9 @@ public struct FittedReport: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(FitOutput(report: result, input: request.input, seed: request.seed))
+        return try encoder.encode(FitOutput(report: result, input: request.input, seed: request.seed, rows: selection.map {
+            RowsOutput(selection: $0, rmsLogResidual: fitted.rmsLogResidual)
+        }))
     }
 
     /// The charts `writeOutputs` draws for this law, in order.
@@ -42,7 +64,7 @@ public struct FittedReport: Sendable {
     /// One chart's figure, with an optional title (of the figure, or of its one panel) and panel
     /// size; throws `FitReportError.noChart` when the law does not draw this chart.
     public func figure(_ chart: FitChart, title: String? = nil, width: Double? = nil, height: Double? = nil) throws -> Figure {
-        guard var figure = try FitPlots.figure(chart, for: fitted) else {
+        guard var figure = try FitPlots.figure(chart, for: fitted, lossStd: lossStd) else {
             throw FitReportError.noChart(chart, law: result.law, input: request.input)
         }
         if let title {
@@ -69,7 +91,7 @@ public struct FittedReport: Sendable {
         for chart in charts {
             let url = folder.appendingPathComponent(chart.fileName)
             do {
-                guard let figure = try FitPlots.figure(chart, for: fitted) else { continue }
+                guard let figure = try FitPlots.figure(chart, for: fitted, lossStd: lossStd) else { continue }
                 let rendered = try figure.write(to: url)
                 outputs.notes += noteLines(rendered.notes, file: chart.fileName)
                 outputs.written.append(url)
@@ -112,19 +134,37 @@ public func noteLines(_ notes: [String], file: String) -> [String] {
     return shown
 }
 
-/// fit.json's top level: the law's result with the input, seed and format version alongside.
+/// fit.json's top level: the law's result with the input, seed and format version alongside,
+/// and for a tuned or seeded sweep `rows` (the row selection, seed noise and RMS log residual).
 private struct FitOutput: Encodable {
     let report: any FitReport
     let input: String
     let seed: UInt64
+    let rows: RowsOutput?
 
-    enum Keys: String, CodingKey { case input, seed, formatVersion = "format_version" }
+    enum Keys: String, CodingKey { case input, seed, rows, formatVersion = "format_version" }
 
     func encode(to encoder: Encoder) throws {
         try report.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(input, forKey: .input)
         try container.encode(seed, forKey: .seed)
+        try container.encodeIfPresent(rows, forKey: .rows)
         try container.encode(ScalingLaws.resultFormatVersion, forKey: .formatVersion)
+    }
+}
+
+/// fit.json's `rows`: the `RowSelection` fields plus `rms_log_residual` (nil for laws without
+/// per-row residuals), to compare with `seed_noise.mean_log_std`.
+private struct RowsOutput: Encodable {
+    let selection: RowSelection
+    let rmsLogResidual: Double?
+
+    enum Keys: String, CodingKey { case rmsLogResidual = "rms_log_residual" }
+
+    func encode(to encoder: Encoder) throws {
+        try selection.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(rmsLogResidual, forKey: .rmsLogResidual)
     }
 }

@@ -32,7 +32,8 @@ struct PanelRenderer {
         let color: Color
         let marker: Marker
         let dash: Dash
-        /// Lines: polylines (split where points were dropped). Bands: [lower, upper].
+        /// Lines: polylines (split where points were dropped). Bands: [lower, upper]. Error bars:
+        /// [low, high] per bar.
         var polylines: [[Point]] = []
         /// Scatter and highlight points.
         var points: [Point] = []
@@ -146,6 +147,12 @@ struct PanelRenderer {
                 p.points = split(points, drops: &drops).flatMap { $0 }
             case .band(let band):
                 p.polylines = [split(band.lower, drops: &drops).flatMap { $0 }, split(band.upper, drops: &drops).flatMap { $0 }]
+            case .errorBars(let bars):
+                // One two-point polyline per bar; a bar with an end the axes cannot place is dropped whole.
+                p.polylines = bars.compactMap { bar in
+                    let ends = split([Point(bar.x, bar.low), Point(bar.x, bar.high)], drops: &drops)
+                    return ends.count == 1 && ends[0].count == 2 ? ends[0] : nil
+                }
             case .horizontalLine(let y):
                 if !chart.y.scale.accepts(y) {
                     notes.append("reference line '\(s.name)' at y = \(y) cannot be drawn on the \(axisName(chart.y.scale)) y axis; left out")

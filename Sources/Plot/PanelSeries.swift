@@ -33,6 +33,16 @@ extension PanelRenderer {
                 svg.leaf("circle", [("cx", svg.num(single[0].x)), ("cy", svg.num(single[0].y)), ("r", svg.num(s.lineWidth + 1)), ("fill", color), ("stroke", "none")])
             }
             svg.close("g")
+        case .errorBars:
+            attributes += [("fill", "none"), ("stroke", color), ("stroke-width", svg.num(s.lineWidth)), ("stroke-linecap", "butt")]
+            svg.open("g", attributes)
+            // Each bar: the vertical line and a 6 px cap at each end, one path per bar.
+            let bars = item.polylines.map { bar -> [[Point]] in
+                let (a, b) = (bar[0], bar[1])
+                return [[a, b], [Point(a.x - 3, a.y), Point(a.x + 3, a.y)], [Point(b.x - 3, b.y), Point(b.x + 3, b.y)]]
+            }
+            for bar in bars { svg.leaf("path", [("d", svg.pathData(bar))]) }
+            svg.close("g")
         case .scatter:
             attributes += [("fill", color), ("stroke", "#ffffff"), ("stroke-width", "0.8")]
             svg.open("g", attributes)
@@ -61,7 +71,7 @@ extension PanelRenderer {
         return prepared.filter(\.series.showsInLegend).map { p in
             let label = p.series.name
             switch p.series.content {
-            case .line, .horizontalLine, .identityLine:
+            case .line, .horizontalLine, .identityLine, .errorBars:
                 return LegendEntry(label: label, color: p.color, line: p.dash)
             case .scatter:
                 return LegendEntry(label: label, color: p.color, marker: p.marker)

@@ -4,7 +4,7 @@ import Foundation
 struct PixelGeometry {
     struct Item {
         let prepared: PanelRenderer.Prepared
-        /// 0 bands, 1 reference lines, 2 lines (clipped to the plot); 3 scatter, 4 highlights.
+        /// 0 bands, 1 reference lines, 2 lines and error bars (clipped to the plot); 3 scatter, 4 highlights.
         let layer: Int
         var polylines: [[Point]] = []
         var points: [Point] = []
@@ -12,6 +12,7 @@ struct PixelGeometry {
         var pointCount: Int {
             switch prepared.series.content {
             case .line: return prepared.polylines.reduce(0) { $0 + $1.count }
+            case .errorBars: return polylines.count
             default: return polylines.reduce(0) { $0 + $1.count } + points.count
             }
         }
@@ -45,6 +46,13 @@ struct PixelGeometry {
             case .line:
                 var item = Item(prepared: p, layer: 2)
                 item.polylines = p.polylines.map { Self.decimate($0.compactMap(pixel)) }
+                unordered.append(item)
+            case .errorBars:
+                var item = Item(prepared: p, layer: 2)
+                item.polylines = p.polylines.filter { xMap.contains($0[0].x) }.compactMap { bar in
+                    let ends = bar.compactMap(pixel)
+                    return ends.count == 2 ? ends : nil
+                }
                 unordered.append(item)
             case .scatter, .highlight:
                 var isHighlight = false

@@ -1,7 +1,8 @@
 /// Plot: hand-written SVG charts for scaling-law work (Foundation, plus RunSchema for the run
 /// and sweep file layout and the one metrics.jsonl reader).
 ///
-/// The module owns the chart model (`Chart`, `Figure`, `Series`, `Axis`), linear and log10 scales
+/// The module owns the chart model (`Chart`, `Figure`, `Series` — lines, markers, bands, error
+/// bars, reference lines — `Axis`), linear and log10 scales
 /// with readable ticks (`Ticks`, `TickFormat`), a colour/marker/dash vocabulary (`Palette`), the SVG
 /// writer, and high-level builders (`Charts.isoFLOP`, `.frontier`, `.lossCurves`,
 /// `.predictedVsObserved`, `.residuals`, `.fitDiagnostics`) that take plain arrays, so it knows

@@ -31,13 +31,22 @@ public struct IsoFLOPCurve: Sendable {
     public var minimum: Point?
     /// Legend label; default "C = 1e15".
     public var label: String?
+    /// ± error per point (e.g. the std of its seeds), drawn as error bars; nil entries get none.
+    public var errors: [Double?]
 
-    public init(budget: Double, points: [Point], fit: [Point] = [], minimum: Point? = nil, label: String? = nil) {
+    public init(budget: Double, points: [Point], fit: [Point] = [], minimum: Point? = nil, label: String? = nil,
+                errors: [Double?] = []) {
         self.budget = budget
         self.points = points
         self.fit = fit
         self.minimum = minimum
         self.label = label
+        self.errors = errors
+    }
+
+    /// The error bars of the points that have an error.
+    var errorBars: [ErrorBar] {
+        zip(points, errors).compactMap { p, e in e.map { ErrorBar(x: p.x, y: p.y, plusMinus: $0) } }
     }
 }
 
@@ -59,6 +68,9 @@ extension Charts {
             let marker = Palette.marker(i, coloring: coloring)
             if !curve.fit.isEmpty {
                 series.append(.line("\(label) fit", curve.fit, color: colors[i], dash: .solid, lineWidth: 1.6, inLegend: false))
+            }
+            if !curve.errorBars.isEmpty {
+                series.append(.errorBars("\(label) ±1 std", curve.errorBars, color: colors[i]))
             }
             series.append(.scatter(label, curve.points, color: colors[i], marker: marker, radius: 4, inLegend: false))
             entries.append(LegendEntry(label: label, color: colors[i], line: curve.fit.isEmpty ? nil : .solid, marker: marker))

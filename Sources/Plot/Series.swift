@@ -11,8 +11,25 @@ public struct Band: Sendable, Hashable {
     }
 }
 
+/// A vertical error bar at x from `low` to `high` (e.g. the mean ± 1 std of a point's seeds).
+public struct ErrorBar: Sendable, Hashable {
+    public var x: Double
+    public var low: Double
+    public var high: Double
+    public init(x: Double, low: Double, high: Double) {
+        self.x = x
+        self.low = low
+        self.high = high
+    }
+
+    /// The bar y ± delta at x.
+    public init(x: Double, y: Double, plusMinus delta: Double) {
+        self.init(x: x, low: y - delta, high: y + delta)
+    }
+}
+
 /// One thing drawn in a chart. In the SVG each series is a `<g class="series"
-/// data-series="name" data-kind="line|scatter|highlight|band|hline|identity">`.
+/// data-series="name" data-kind="line|scatter|highlight|band|hline|identity|errorbars">`.
 public struct Series: Sendable {
     public enum Content: Sendable {
         /// A polyline through the points in order (broken where a point cannot be drawn).
@@ -23,6 +40,8 @@ public struct Series: Sendable {
         case highlight([Point])
         /// A semi-transparent filled area.
         case band(Band)
+        /// Vertical bars with caps, drawn under the markers (a bar an axis cannot place is left out).
+        case errorBars([ErrorBar])
         /// A horizontal reference line across the plot (residual zero line); its y is kept in range.
         case horizontalLine(y: Double)
         /// The y = x reference line (predicted vs observed); it does not widen the axes.
@@ -34,6 +53,7 @@ public struct Series: Sendable {
             case .scatter: return "scatter"
             case .highlight: return "highlight"
             case .band: return "band"
+            case .errorBars: return "errorbars"
             case .horizontalLine: return "hline"
             case .identityLine: return "identity"
             }
@@ -105,6 +125,12 @@ public struct Series: Sendable {
         inLegend: Bool = true
     ) -> Series {
         Series(name: name, content: .band(Band(lower: lower, upper: upper)), color: color, opacity: opacity, showsInLegend: inLegend)
+    }
+
+    /// Error bars; not in the legend by default (they belong to the markers they sit on).
+    public static func errorBars(_ name: String, _ bars: [ErrorBar], color: Color? = nil, lineWidth: Double = 1.2,
+                                 inLegend: Bool = false) -> Series {
+        Series(name: name, content: .errorBars(bars), color: color, lineWidth: lineWidth, showsInLegend: inLegend)
     }
 
     public static func horizontalLine(_ name: String = "y = 0", y: Double = 0, inLegend: Bool = false) -> Series {

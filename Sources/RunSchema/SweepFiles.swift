@@ -45,10 +45,27 @@ public enum ResultsColumns {
     public static let experts = "experts"
     /// The FLOP budget an isoFLOP run was sized from.
     public static let isoflopBudget = "isoflop_budget"
+    /// `run` (one training run) or `mean` (the seed mean of a seed group: the runs of a point
+    /// that differ only in the seed).
+    public static let kind = "kind"
+    /// The point a row belongs to (same config except the tuned keys and the seed); empty
+    /// without tune/seeds.
+    public static let point = "point"
+    /// 1 on the best rows of a point (lowest val_loss, of the seed means with seeds), 0 on the
+    /// others; empty without tune.
+    public static let tuned = "tuned"
+    /// On a best row: where its tuned value sits in the tuned grid (`low`, `high`; with several
+    /// keys `key:low;key:high`); empty when inside.
+    public static let tuneEdge = "tune_edge"
+    /// Sample standard deviation (n − 1) of val_loss over a seed group's runs (mean rows).
+    public static let valLossStd = "val_loss_std"
+    /// Seeds averaged in a mean row.
+    public static let nSeeds = "n_seeds"
 
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", "best_val_loss", "flop_accounting", "wall_time_s",
+        kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

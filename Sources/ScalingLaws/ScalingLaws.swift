@@ -16,7 +16,8 @@
 ///   annealing loss-curve laws), `MoEFit` (Clark et al. and Chinchilla with a sparsity term).
 /// - Inputs: `CSVTable` (own reader: quotes, empty cells), `ResultsTable` (results-table layout
 ///   of DESIGN.md, configurable column names), `LossCurveSet` (sweep directories with
-///   runs/<id>/metrics.jsonl, or long-format curve CSVs).
+///   runs/<id>/metrics.jsonl, or long-format curve CSVs), `RowSelection` (the rows of a tuned or
+///   seeded sweep a law fits: the best row or seed mean per point, and the seed noise).
 ///
 /// Bootstrap cost: nonlinear laws run their full grid once for the point estimate; each refit
 /// then starts from the best full-data solution, the other distinct local minima the grid found

@@ -5,12 +5,19 @@ import RunSchema
 /// summary.json. `N` = total params, `N_active` = active params, `D` = tokens, `C` = FLOPs (the
 /// run's `flop_accounting`), `loss` = final train loss, `val_loss` = final val loss. Dense models
 /// have experts = top_k = 1. A branch's D and C count its stable phase (`branch_of` names it).
+/// Specs with `tune` or `seeds` add seed-mean rows and the tuned marks (TunedResults.swift).
 public enum Results {
     public static let columns = ResultsColumns.all
 
     public typealias Row = [String: JSONValue]
 
     public static func rows(_ plan: SweepPlan) -> [Row] {
+        let runs = runRows(plan)
+        return annotate(runs, tune: plan.spec.tune, seeded: plan.spec.seeds != nil)
+    }
+
+    /// A row per finished run, with its point and seed group (nil without tune/seeds).
+    static func runRows(_ plan: SweepPlan) -> [(row: Row, membership: PointMembership?)] {
         let store = plan.store
         return plan.runs.compactMap { run in
             guard let s = store.summary(run.id), s.status == .finished else { return nil }
@@ -31,7 +38,7 @@ public enum Results {
             row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
-            return row
+            return (row, run.membership)
         }
     }
 

@@ -3,7 +3,8 @@
 /// Scaling sweeps over train configs. A JSON spec (`SweepSpec`) names a base config, a grid of
 /// variants and optionally isoFLOP budgets or WSD cooldown branches; `SweepPlanner` expands it
 /// into `PlannedRun`s with stable ids (readable prefix + hash of the resolved config), validating
-/// every config first. `LocalExecutor` runs them as `windtunnel train` child processes with
+/// every config first; `tune` and `seeds` expand each point into runs (SweepPoints.swift) whose
+/// results get seed means and tuned marks (TunedResults.swift). `LocalExecutor` runs them as `windtunnel train` child processes with
 /// per-run locks, resume, fault records and signal forwarding; `SlurmScripts` writes (and
 /// submits) array jobs that do the same per run; `Results` reads the run directories into the
 /// results table the fitter consumes. The sweep directory's layout (`SweepFiles`: `results.csv`,

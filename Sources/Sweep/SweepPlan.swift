@@ -24,6 +24,8 @@ public struct PlannedRun: Sendable {
     /// The grid, model and budget parts of the id, e.g. ["lr0.001", "d64", "l2", "c1e13"].
     public var labels: [String]
     public var accounting: ModelAccounting
+    /// Its point and seed group when the spec has `tune` or `seeds` (nil otherwise).
+    public var membership: PointMembership? = nil
 
     public var steps: Int { config.totalSteps }
     public var tokensPerStep: Int { config.tokensPerStep }

@@ -30,6 +30,8 @@ struct Candidate {
     var dependsOn: String?
     var isoflopBudget: Double?
     var branchStep: Int?
+    /// The point and seed group of a run of a spec with `tune` or `seeds`.
+    var membership: PointMembership?
 }
 
 struct Variant {
@@ -103,6 +105,7 @@ struct PlanBuilder {
                 candidates.append(Candidate(labels: variant.labels, tree: tree, identity: tree))
             }
         }
+        candidates = candidates.flatMap { expandPoint($0) }
         var runs: [PlannedRun] = []
         var firstLabelOfID: [String: String] = [:]
         for c in candidates {
@@ -116,7 +119,7 @@ struct PlanBuilder {
             firstLabelOfID[id] = label
             runs.append(PlannedRun(id: id, role: c.role, config: config, dependsOn: c.dependsOn,
                                    isoflopBudget: c.isoflopBudget, branchStep: c.branchStep, labels: c.labels,
-                                   accounting: config.model.accounting))
+                                   accounting: config.model.accounting, membership: c.membership))
         }
         if !errors.isEmpty { throw SweepError(errorReport()) }
         return SweepPlan(specURL: specURL, spec: spec, directoryPath: directoryPath, runs: runs, dropped: dropped)

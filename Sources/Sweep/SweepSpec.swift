@@ -5,6 +5,7 @@ import RunSchema
 /// common overrides, a `grid` of variants, and at most one of `isoflop` (runs sized from FLOP
 /// budgets) and `wsd_branches` (a stable run per model with cooldown branches). Every value that
 /// lands in a train config is addressed by a dotted key path (`model.d_model`, `optim.lr`).
+/// `tune` and `seeds` expand each grid or isoFLOP point into several runs (SweepPoints.swift).
 public struct SweepSpec: Decodable, Sendable {
     public enum Base: Sendable {
         /// A train config file, relative to the spec file.
@@ -21,6 +22,27 @@ public struct SweepSpec: Decodable, Sendable {
     public var grid: Grid?
     public var isoflop: IsoFLOP?
     public var wsdBranches: WSDBranches?
+    /// Scalar keys tuned per point (sorted by path): each point runs every combination of their
+    /// values, and `sweep results` marks the best.
+    public var tune: [Tune] = []
+    /// Seeds per point (nil: each point is one run with the config's seed).
+    public var seeds: Seeds?
+
+    /// One tuned key and the values each point tries.
+    public struct Tune: Sendable {
+        public var path: String
+        public var values: [JSONValue]
+        public init(path: String, values: [JSONValue]) {
+            self.path = path
+            self.values = values
+        }
+    }
+
+    public enum Seeds: Sendable, Equatable {
+        /// Seeds base_seed + 0..<n, base_seed being the point's config `seed`.
+        case count(Int)
+        case list([Int])
+    }
 
     /// Variants: the cartesian product of the axes; a `zip` group is one axis whose paths take
     /// their i-th values together (e.g. width with heads).
@@ -83,7 +105,7 @@ public struct SweepSpec: Decodable, Sendable {
 
 extension SweepSpec {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, base, set, outDir = "out_dir", grid, isoflop, wsdBranches = "wsd_branches"
+        case description, base, set, outDir = "out_dir", grid, isoflop, wsdBranches = "wsd_branches", tune, seeds
     }
 
     public init(from decoder: Decoder) throws {
@@ -110,6 +132,9 @@ extension SweepSpec {
         if grid == nil && isoflop == nil && wsdBranches == nil {
             throw ConfigError(at: decoder.codingPath, [], "the spec plans no runs: give a grid, isoflop or wsd_branches")
         }
+        tune = try Self.decodeTune(c)
+        seeds = try Self.decodeSeeds(c)
+        try checkTuneAndSeeds(codingPath: decoder.codingPath)
     }
 }
 

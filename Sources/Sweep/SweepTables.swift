@@ -47,22 +47,33 @@ public enum SweepTables {
         return out
     }
 
+    /// The results table; with tune/seeds also the kind, tuned and seed columns, and a warning
+    /// line per best value at the edge of its tune grid.
     public static func results(_ rows: [Results.Row]) -> String {
-        let columns = ["run_id", "N", "N_active", "D", "C", "tokens_per_param", "loss", "val_loss", "schedule", "experts", "top_k", "d_model", "n_layer"]
+        var columns = ["run_id", "N", "N_active", "D", "C", "tokens_per_param", "loss", "val_loss", "schedule", "experts", "top_k", "d_model", "n_layer"]
+        let seeded = rows.contains { $0[ResultsColumns.kind] == .string("mean") }
+        let tuned = rows.contains { ($0[ResultsColumns.tuned] ?? .null) != .null }
+        if seeded || tuned { columns += ["lr", "seed", ResultsColumns.kind] }
+        if tuned { columns += [ResultsColumns.tuned, ResultsColumns.tuneEdge] }
+        if seeded { columns += [ResultsColumns.valLossStd, ResultsColumns.nSeeds] }
         var table = [columns]
         for r in rows {
             table.append(columns.map { c in
                 switch (c, r[c]) {
                 case ("N", let v?), ("N_active", let v?), ("D", let v?): return v.doubleValue.map(formatCount) ?? ""
                 case ("C", let v?): return v.doubleValue.map(sci) ?? ""
-                case ("loss", let v?), ("val_loss", let v?): return v.doubleValue.map { String(format: "%.4f", $0) } ?? ""
+                case ("loss", let v?), ("val_loss", let v?), (ResultsColumns.valLossStd, let v?):
+                    return v.doubleValue.map { String(format: "%.4f", $0) } ?? ""
                 case ("tokens_per_param", let v?): return v.doubleValue.map { String(format: "%.1f", $0) } ?? ""
                 case (_, let v?): return v.description == "null" ? "" : v.description
                 default: return ""
                 }
             })
         }
-        return self.table(table) + "\n\(rows.count) finished run(s)\n"
+        let means = rows.filter { $0[ResultsColumns.kind] == .string("mean") }.count
+        var out = self.table(table) + "\n\(rows.count - means) finished run(s)" + (means > 0 ? ", \(means) seed mean(s)" : "") + "\n"
+        for w in Results.edgeWarnings(rows) { out += w + "\n" }
+        return out
     }
 
     static func table(_ rows: [[String]]) -> String {

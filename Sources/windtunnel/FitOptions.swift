@@ -35,6 +35,9 @@ struct FitOptions: ParsableArguments {
     @Option(name: .customLong("y-col"), help: "power: the y column (default: the loss column).")
     var yColumn: String?
 
+    @Flag(name: .customLong("all-rows"), help: "Tuned or seeded sweep: fit every run row (default: the best row, or seed mean, of each point).")
+    var allRows = false
+
     @Flag(name: .customLong("shared-exponent"), help: "chinchilla: fit one exponent (α = β).")
     var sharedExponent = false
     @Option(help: "isoflop: parabola window: all, nearest:K, or factor:F (sizes within ×F of the observed minimum).")
@@ -78,6 +81,7 @@ struct FitOptions: ParsableArguments {
         request.bootstrap = bootstrap
         request.seed = seed
         request.threads = threads
+        request.allRows = allRows
         switch law {
         case .chinchilla:
             request.sharedExponent = sharedExponent

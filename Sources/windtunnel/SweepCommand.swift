@@ -97,7 +97,12 @@ struct SweepCommand: ParsableCommand {
 
     struct Results: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The results table: one row per finished run or branch (the fitter's input).")
+            abstract: "The results table: one row per finished run or branch (the fitter's input).",
+            discussion: """
+                A spec with seeds adds a seed-mean row per seed group (kind = mean); with tune, the best \
+                value of each point is marked (tuned = 1) and a best value at the edge of its tune grid \
+                is flagged (tune_edge, and a warning line). See Configs/sweeps/README.md.
+                """)
         @Argument(help: "Sweep spec (JSON).") var spec: String
         @Flag(help: "CSV with every column (as results.csv).") var csv = false
         @Flag(help: "One JSON object per row.") var jsonl = false
@@ -109,6 +114,10 @@ struct SweepCommand: ParsableCommand {
         func run() throws {
             let rows = Sweep.Results.rows(try loadPlan(spec))
             print(csv ? Sweep.Results.csv(rows) : jsonl ? Sweep.Results.jsonl(rows) : SweepTables.results(rows), terminator: "")
+            // The table prints its edge warnings; CSV and JSONL stay machine-readable.
+            if csv || jsonl {
+                for w in Sweep.Results.edgeWarnings(rows) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+            }
         }
     }
 
