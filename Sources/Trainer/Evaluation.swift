@@ -33,14 +33,16 @@ extension EvalWindows {
     /// go through the model `batchSize` at a time, and the last batch holds whatever is left.
     /// For a dense model, a window's loss does not depend on which windows share its batch, up to
     /// float rounding in the matmuls. An MoE layer with a `capacity_factor` drops tokens per
-    /// batch, so there it does.
-    public func losses(of model: GPT, batchSize: Int) -> [Double] {
+    /// batch, so there it does. `stop` is asked before each batch; when it answers true the
+    /// result is nil.
+    public func losses(of model: GPT, batchSize: Int, stop: () -> Bool = { false }) -> [Double]? {
         precondition(batchSize >= 1, "EvalWindows.losses: batch size \(batchSize) < 1")
         let t = context
         var losses: [Double] = []
         losses.reserveCapacity(count)
         var inputs = [Int32](repeating: 0, count: batchSize * t), targets = inputs
         for first in stride(from: 0, to: count, by: batchSize) {
+            if stop() { return nil }
             let rows = Swift.min(batchSize, count - first)
             inputs.withUnsafeMutableBufferPointer { ip in
                 targets.withUnsafeMutableBufferPointer { tp in fill(first..<first + rows, inputs: ip.baseAddress!, targets: tp.baseAddress!) }
@@ -81,14 +83,17 @@ extension TrainingRun {
 
     /// The final eval (summary.json's `final_val_loss` and `final_val_loss_se`), over
     /// `finalWindows`. It depends only on the weights, the data and the config, so a resumed run
-    /// gets the same number. It runs `batch_size` windows per forward, the training batch. Larger
+    /// gets the same number. It returns nil if SIGINT/SIGTERM arrives while it runs: on a big
+    /// model it can take minutes, and a stop request must not wait for it. It runs `batch_size` windows per forward, the training batch. Larger
     /// eval batches gave no more throughput on CPU: on the Shakespeare-char model, 505k tokens
     /// took 60 s at 12 windows per batch, 63 s at 48 and 65 s at 192 (1 thread). The training
     /// batch is also known to fit in memory.
-    public func finalEvaluation() -> EvalEstimate {
+    public func finalEvaluation() -> EvalEstimate? {
         let start = monotonicSeconds()
-        let estimate = EvalEstimate(windowLosses: finalWindows.losses(of: model, batchSize: config.train.batchSize),
-                                    tokensPerWindow: finalWindows.context)
+        guard let losses = finalWindows.losses(of: model, batchSize: config.train.batchSize, stop: { TrainingRun.stopRequested != 0 }) else {
+            return nil
+        }
+        let estimate = EvalEstimate(windowLosses: losses, tokensPerWindow: finalWindows.context)
         let scope = finalWindows.coversSplit ? "the whole val split"
             : "evenly spaced, of \(finalWindows.available) in the val split"
         observer?.message("final eval: val loss \(String(format: "%.4f", estimate.loss)) ± "

@@ -177,7 +177,7 @@ public final class TrainingRun {
             step += 1
             guard result.isFinite else {
                 let what = loss.isFinite ? "gradient norm" : "loss"
-                try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss)
+                try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss, final: nil)
                 observer?.message("diverged: \(what) is not finite at step \(step)")
                 return .diverged
             }
@@ -206,7 +206,13 @@ public final class TrainingRun {
                 try saveCheckpoint()
             }
         }
-        try finish(.finished, reason: nil, lastLoss: lastLoss)
+        // The last step always saves a checkpoint, so a run stopped during the final eval resumes
+        // straight into it.
+        guard let final = finalEvaluation() else {
+            observer?.message("interrupted during the final eval; checkpoint saved, --resume scores it")
+            return .interrupted
+        }
+        try finish(.finished, reason: nil, lastLoss: lastLoss, final: final)
         return .finished
     }
 
@@ -241,10 +247,10 @@ public final class TrainingRun {
         return line
     }
 
-    func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double) throws {
+    /// Writes summary.json. `final` is the final eval of a finished run; its time counts in the
+    /// run's wall time.
+    func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double, final: EvalEstimate?) throws {
         let tokens = Double(step * tokensPerStep)
-        // Only a finished run is scored; the time it takes counts in the run's wall time.
-        let final = status == .finished ? finalEvaluation() : nil
         let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
         let summary = RunSummary(

@@ -48,9 +48,12 @@ import Trainer
         // Batching changes nothing beyond float rounding, whatever the batch and the last batch's size.
         let all = try EvalWindows(tokens: val, context: 32)
         for batch in [1, 5, 37, 64] {
-            let losses = all.losses(of: run.model, batchSize: batch)
+            let losses = try #require(all.losses(of: run.model, batchSize: batch))
             #expect(losses.count == windows && zip(losses, reference).allSatisfy { abs($0 - $1) < 1e-5 }, "batch \(batch)")
         }
+        // A stop request (SIGINT/SIGTERM) between batches abandons the eval.
+        var asked = 0
+        #expect(all.losses(of: run.model, batchSize: 8) { asked += 1; return asked == 3 } == nil && asked == 3)
 
         // A run killed after its last checkpoint, during the final eval, scores the same on resume.
         try FileManager.default.removeItem(at: run.files.summary)
