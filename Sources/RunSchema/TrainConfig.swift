@@ -39,6 +39,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         public var flops: Double?
         public var evalInterval = 250
         public var evalBatches = 20
+        /// The final eval (summary.json's `final_val_loss`) scores the whole val split in
+        /// non-overlapping windows. When the split holds more than this many tokens, it scores
+        /// ⌈final_eval_tokens / T⌉ evenly spaced windows instead. nil (JSON null) means always the
+        /// whole split.
+        public var finalEvalTokens: Int? = 1 << 19
         public var logInterval = 10
         public var checkpointInterval = 500
         /// Extra checkpoints kept as checkpoint_step<N>.safetensors (WSD branch points).
@@ -46,7 +51,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case batchSize = "batch_size", gradAccum = "grad_accum", tokens, steps, flops
-            case evalInterval = "eval_interval", evalBatches = "eval_batches", logInterval = "log_interval"
+            case evalInterval = "eval_interval", evalBatches = "eval_batches", finalEvalTokens = "final_eval_tokens"
+            case logInterval = "log_interval"
             case checkpointInterval = "checkpoint_interval", keepCheckpointsAt = "keep_checkpoints_at"
         }
         public init(batchSize: Int, steps: Int) { self.batchSize = batchSize; self.steps = steps }
@@ -60,9 +66,26 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             flops = try c.decodeIfPresent(Double.self, forKey: .flops)
             evalInterval = try c.decodeIfPresent(Int.self, forKey: .evalInterval) ?? evalInterval
             evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? evalBatches
+            if c.contains(.finalEvalTokens) { finalEvalTokens = try c.decodeIfPresent(Int.self, forKey: .finalEvalTokens) }
             logInterval = try c.decodeIfPresent(Int.self, forKey: .logInterval) ?? logInterval
             checkpointInterval = try c.decodeIfPresent(Int.self, forKey: .checkpointInterval) ?? checkpointInterval
             keepCheckpointsAt = try c.decodeIfPresent([Int].self, forKey: .keepCheckpointsAt) ?? keepCheckpointsAt
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(batchSize, forKey: .batchSize)
+            try c.encode(gradAccum, forKey: .gradAccum)
+            try c.encodeIfPresent(tokens, forKey: .tokens)
+            try c.encodeIfPresent(steps, forKey: .steps)
+            try c.encodeIfPresent(flops, forKey: .flops)
+            try c.encode(evalInterval, forKey: .evalInterval)
+            try c.encode(evalBatches, forKey: .evalBatches)
+            // Written as null, not left out: an absent key decodes to the default cap, so a run's
+            // config.json has to say "whole split" explicitly to resume with the same config.
+            try c.encode(finalEvalTokens, forKey: .finalEvalTokens)
+            try c.encode(logInterval, forKey: .logInterval)
+            try c.encode(checkpointInterval, forKey: .checkpointInterval)
+            try c.encode(keepCheckpointsAt, forKey: .keepCheckpointsAt)
         }
     }
 
@@ -153,6 +176,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(totalSteps >= 1, ["train"], "the budget is less than one step of \(tokensPerStep) tokens")
         try check(train.evalInterval > 0, ["train", "eval_interval"], "must be positive, got \(train.evalInterval)")
         try check(train.evalBatches > 0, ["train", "eval_batches"], "must be positive, got \(train.evalBatches)")
+        if let f = train.finalEvalTokens {
+            try check(f > 0, ["train", "final_eval_tokens"], "must be positive (or null for the whole val split), got \(f)")
+        }
         try check(train.logInterval > 0, ["train", "log_interval"], "must be positive, got \(train.logInterval)")
         try check(train.checkpointInterval > 0, ["train", "checkpoint_interval"], "must be positive, got \(train.checkpointInterval)")
         try check(optim.lr > 0 && optim.lr.isFinite, ["optim", "lr"], "must be > 0, got \(optim.lr)")

@@ -35,6 +35,7 @@ public enum Results {
             ]
             row["loss"] = s.finalTrainLoss.map(number) ?? .null
             row["val_loss"] = s.finalValLoss.map(number) ?? .null
+            row[ResultsColumns.valLossSE] = s.finalValLossSE.map(number) ?? .null
             row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null

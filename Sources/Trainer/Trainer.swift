@@ -2,8 +2,9 @@
 ///
 /// Runs one training job from a `TrainConfig`: builds the GPT, streams batches from token files,
 /// steps it under an LR schedule (`TrainingStep`, the one optimizer step that `bench train` and
-/// the throughput probe time too), evaluates on fixed validation batches, logs metrics.jsonl,
-/// checkpoints (safetensors, atomically) and resumes exactly, and writes summary.json last.
+/// the throughput probe time too), evaluates on fixed validation batches every `eval_interval`
+/// steps, logs metrics.jsonl, checkpoints (safetensors, atomically) and resumes exactly, and at the
+/// end scores the val split's windows (Evaluation.swift) for summary.json, written last.
 /// CoordinateCheck.swift trains a config for a few steps per width/depth (`check coords`).
 import Data
 import Foundation
@@ -41,12 +42,12 @@ public final class TrainingRun {
     public let totalSteps: Int
     public private(set) var step = 0
     public private(set) var bestValLoss: Double?
-    public private(set) var lastValLoss: Double?
     var params: ParameterArena { trainingStep.params }
     var optimizer: AdamW { trainingStep.optimizer }
     let dataset: TokenDataset
     var sampler: BatchSampler
     let evalBatches: FixedEvalBatches
+    let finalWindows: EvalWindows
     let schedule: LRSchedule
     /// Wall time of earlier sessions of this run (restored from the checkpoint).
     var priorElapsed = 0.0
@@ -88,6 +89,7 @@ public final class TrainingRun {
         sampler = try BatchSampler(tokens: dataset.train, batchSize: batch, context: context,
                                    order: SamplingOrder(rawValue: config.data.sampling) ?? .random, seed: config.seed)
         evalBatches = try FixedEvalBatches(tokens: dataset.val, batchSize: batch, context: context, batches: config.train.evalBatches)
+        finalWindows = try EvalWindows(tokens: dataset.val, context: context, maxTokens: config.train.finalEvalTokens)
 
         trainingStep = TrainingStep(model: config.model, optim: config.optim, seed: config.seed)
         schedule = LRSchedule(config.schedule, peak: config.optim.lr, totalSteps: totalSteps)
@@ -176,7 +178,7 @@ public final class TrainingRun {
             step += 1
             guard result.isFinite else {
                 let what = loss.isFinite ? "gradient norm" : "loss"
-                try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss)
+                try finish(.diverged, reason: "\(what) became \(loss.isFinite ? gradNorm : loss) at step \(step)", lastLoss: loss, final: nil)
                 observer?.message("diverged: \(what) is not finite at step \(step)")
                 return .diverged
             }
@@ -194,7 +196,6 @@ public final class TrainingRun {
                 if isEval {
                     let v = evaluate()
                     record.valLoss = v
-                    lastValLoss = v
                     if v.isFinite && v < (bestValLoss ?? .infinity) { bestValLoss = v }
                 }
                 try writer.append(metricsLine(record))
@@ -206,25 +207,14 @@ public final class TrainingRun {
                 try saveCheckpoint()
             }
         }
-        try finish(.finished, reason: nil, lastLoss: lastLoss)
-        return .finished
-    }
-
-    /// Mean cross-entropy over the fixed validation batches.
-    public func evaluate() -> Double {
-        let b = config.train.batchSize, t = config.model.contextLength
-        var inputs = [Int32](repeating: 0, count: b * t), targets = inputs
-        var total = 0.0
-        for i in 0..<evalBatches.batchCount {
-            inputs.withUnsafeMutableBufferPointer { ip in
-                targets.withUnsafeMutableBufferPointer { tp in evalBatches.fill(batch: i, inputs: ip.baseAddress!, targets: tp.baseAddress!) }
-            }
-            var context = ForwardContext(training: false)
-            total += Tensor.noGrad {
-                Double(model.loss(Indices(shape: [b, t], values: inputs), targets: Indices(shape: [b, t], values: targets), context: &context).crossEntropy)
-            }
+        // The last step always saves a checkpoint, so a run stopped during the final eval resumes
+        // straight into it.
+        guard let final = finalEvaluation() else {
+            observer?.message("interrupted during the final eval; checkpoint saved, --resume scores it")
+            return .interrupted
         }
-        return total / Double(evalBatches.batchCount)
+        try finish(.finished, reason: nil, lastLoss: lastLoss, final: final)
+        return .finished
     }
 
     func saveCheckpoint() throws {
@@ -258,10 +248,10 @@ public final class TrainingRun {
         return line
     }
 
-    func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double) throws {
+    /// Writes summary.json. `final` is the final eval of a finished run; its time counts in the
+    /// run's wall time.
+    func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double, final: EvalEstimate?) throws {
         let tokens = Double(step * tokensPerStep)
-        // The last step always evaluates; a run resumed after its last checkpoint evaluates here.
-        let finalVal = status == .finished ? (lastValLoss ?? evaluate()) : nil
         let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
         let summary = RunSummary(
@@ -269,7 +259,11 @@ public final class TrainingRun {
             flopsPerToken: flopsPerToken, flopAccounting: config.model.flopAccounting.rawValue,
             params: accounting.totalParams, paramsNonEmbedding: accounting.nonEmbeddingParams,
             paramsActive: accounting.activeParams, paramsActiveNonEmbedding: accounting.activeNonEmbeddingParams,
-            finalTrainLoss: lastLoss.isFinite ? lastLoss : nil, finalValLoss: finalVal, bestValLoss: bestValLoss,
+            finalTrainLoss: lastLoss.isFinite ? lastLoss : nil,
+            // Non-finite values are left out: JSON has no NaN, and summary.json must still be written.
+            finalValLoss: final.flatMap { $0.loss.isFinite ? $0.loss : nil },
+            finalValLossSE: final?.standardError.flatMap { $0.isFinite ? $0 : nil }, finalEvalTokens: final?.tokens,
+            bestValLoss: bestValLoss,
             wallTimeS: elapsed, tokensPerS: tokens / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
             experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
             moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),

@@ -72,6 +72,9 @@ import RunSchema
         #expect(r.stdout.contains("diverged \(bad.id)"))
         let rows = Results.rows(f.plan)
         #expect(rows.map { $0["run_id"] } == [.string(good.id)])
+        // The final eval's standard error, from summary.json (issue 11).
+        let se = rows.first?[ResultsColumns.valLossSE]
+        #expect(se == f.store.summary(good.id)?.finalValLossSE.map(JSONValue.double) && se != nil)
         let status = try runWindtunnel(["sweep", "status", f.spec.path], in: f.dir)
         #expect(status.stdout.contains("1 done, 1 diverged"), "\(status.stdout)")
         // A rerun leaves both alone (a divergence is a result, not a failure to retry).

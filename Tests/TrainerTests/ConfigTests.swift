@@ -62,3 +62,28 @@ import Trainer
         #expect(again == c)
     }
 }
+
+@Suite struct FinalEvalConfigTests {
+    let valid = tinyTrainConfigJSON(dataDir: URL(fileURLWithPath: "/nonexistent"))
+        .replacingOccurrences(of: #""n_head": 4 }"#, with: #""n_head": 4, "vocab_size": 30 }"#)
+
+    func load(_ overrides: [String]) throws -> TrainConfig {
+        let dir = try temporaryDirectory("cfg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try TrainConfig.load(try writeConfig(valid, in: dir, name: "c.json"), overrides: overrides)
+    }
+
+    @Test func theCapDefaultsToHalfAMillionTokensAndNullMeansTheWholeSplit() throws {
+        #expect(try load([]).train.finalEvalTokens == 524_288)
+        #expect(try load(["train.final_eval_tokens=1000"]).train.finalEvalTokens == 1000)
+        let whole = try load(["train.final_eval_tokens=null"])
+        #expect(whole.train.finalEvalTokens == nil)
+        // config.json writes the null, so a resumed run reads back "whole split", not the default.
+        let json = String(decoding: try whole.jsonData(), as: UTF8.self)
+        #expect(json.contains(#""final_eval_tokens" : null"#), "\(json)")
+        #expect(try JSONDecoder().decode(TrainConfig.self, from: try whole.jsonData()) == whole)
+        do { _ = try load(["train.final_eval_tokens=0"]); Issue.record("a cap of 0 was accepted") } catch {
+            #expect("\(error)".hasSuffix("c.json: train.final_eval_tokens: must be positive (or null for the whole val split), got 0"))
+        }
+    }
+}

@@ -147,6 +147,11 @@ import Trainer
                 #expect("\(x[key] ?? "-")" == "\(y[key] ?? "-")", "step \(x["step"]!): \(key) \(x[key] ?? "-") vs \(y[key] ?? "-")")
             }
         }
+        // The final eval is a function of the weights: the resumed run reports the same one.
+        let sa = try RunSummary.read(dir.appendingPathComponent("a/summary.json"))
+        let sb = try RunSummary.read(dir.appendingPathComponent("b/summary.json"))
+        #expect(sa.finalValLoss != nil && sa.finalValLossSE != nil && sa.finalEvalTokens != nil)
+        #expect(sa.finalValLoss == sb.finalValLoss && sa.finalValLossSE == sb.finalValLossSE && sa.finalEvalTokens == sb.finalEvalTokens)
     }
 }
 
