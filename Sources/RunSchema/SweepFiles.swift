@@ -63,11 +63,14 @@ public enum ResultsColumns {
     public static let valLossStd = "val_loss_std"
     /// Seeds averaged in a mean row.
     public static let nSeeds = "n_seeds"
+    /// `model.parametrization` (sp, mup, completep): runs of one width differ by it in an
+    /// LR-transfer sweep.
+    public static let parametrization = "parametrization"
 
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
-        kind, point, tuned, tuneEdge, valLossStd, nSeeds,
+        parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

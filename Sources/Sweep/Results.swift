@@ -32,6 +32,7 @@ public enum Results {
                 "n_head": .int(c.model.nHead), "context_length": .int(c.model.contextLength),
                 "N_active_nonembed": .int(s.paramsActiveNonEmbedding), "flop_accounting": .string(s.flopAccounting),
                 "wall_time_s": number((s.wallTimeS * 100).rounded() / 100),
+                ResultsColumns.parametrization: .string(c.model.parametrization.rawValue),
             ]
             row["loss"] = s.finalTrainLoss.map(number) ?? .null
             row["val_loss"] = s.finalValLoss.map(number) ?? .null

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FitReports
 import Foundation
 import Plot
 
@@ -8,7 +9,7 @@ struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw SVG charts of runs, sweeps and fits.",
-        subcommands: [PlotCurvesCommand.self, PlotIsoFLOPCommand.self, PlotFrontierCommand.self, PlotFitCommand.self]
+        subcommands: [PlotCurvesCommand.self, PlotResultsCommand.self, PlotIsoFLOPCommand.self, PlotFrontierCommand.self, PlotFitCommand.self]
     )
 }
 
@@ -145,6 +146,54 @@ struct PlotCurvesCommand: ParsableCommand {
         case "tokens": return .si
         case "flops": return .scientific
         default: return .auto
+        }
+    }
+}
+
+/// `windtunnel plot results`: one results-table column against another, a line per group.
+struct PlotResultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results",
+        abstract: "A results-table column against another, one line per group (val loss vs LR per width).",
+        discussion: "Example: plot results --input sweeps/lr-transfer-width --x lr --y val_loss --series d_model --panel parametrization --out lr.svg. Seed-mean rows are left out (each run is drawn); each line's lowest y is highlighted and printed.")
+
+    @Option(help: "A sweep directory (its results.csv) or a results-table CSV.")
+    var input: String
+
+    @Option(help: "Output SVG file (written atomically).")
+    var out: String
+
+    @Option(help: "x column (default lr; log axis unless --linear-x).")
+    var x: String = "lr"
+
+    @Option(help: "y column.")
+    var y: String = "val_loss"
+
+    @Option(help: "Comma-separated columns whose values name a line (e.g. d_model or d_model,n_layer).")
+    var series: String = "d_model"
+
+    @Option(help: "A column whose values each get a panel (e.g. parametrization).")
+    var panel: String?
+
+    @Flag(help: "Linear x axis (default: log).")
+    var linearX = false
+
+    @Option(help: "Chart title.")
+    var title: String?
+
+    func run() throws {
+        let request = ResultsChartRequest(input: input, x: x, y: y, series: series.split(separator: ",").map(String.init),
+                                          panel: panel, logX: !linearX, title: title)
+        do {
+            let (figure, optima) = try ResultsChart.figure(request)
+            let rendered = try figure.write(to: URL(fileURLWithPath: out))
+            for line in optima { print(line) }
+            for line in noteLines(rendered.notes, file: out) { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+            print("wrote \(out)")
+        } catch let error as FitReportError {
+            throw CLIError(error.description)
+        } catch let error as PlotError {
+            throw CLIError(error.description)
         }
     }
 }
