@@ -24,6 +24,8 @@ final class ThreadContext {
                 return Unmanaged<ThreadContext>.fromOpaque(raw).takeUnretainedValue()
             }
             let context = ThreadContext()
+            // A worker's first chunk: its float mode, like the thread that configured the budget.
+            Denormals.flushToZeroOnThisThread()
             pthread_setspecific(key, Unmanaged.passRetained(context).toOpaque())
             return context
         }

@@ -28,6 +28,7 @@ public enum Threads {
         let env = ProcessInfo.processInfo.environment["WINDTUNNEL_THREADS"].flatMap { Int($0) }
         let n = max(1, requested ?? env ?? ProcessInfo.processInfo.activeProcessorCount)
         current = n
+        Denormals.flushToZeroOnThisThread()
         if let mode = ProcessInfo.processInfo.environment["WINDTUNNEL_BLAS_THREADING"].flatMap(BLASThreading.init) {
             blasThreading = mode
         }

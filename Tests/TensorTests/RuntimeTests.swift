@@ -47,6 +47,27 @@ import TestSupport
         #expect(firstDifference == nil, "first difference at \(firstDifference?.offset ?? -1) of \(a.count)")
     }
 
+    /// Subnormals flush to zero on the configuring thread and on the pool's workers (x86: they
+    /// cost a ~100-cycle assist each; see Denormals.swift). Half the smallest normal float must
+    /// come out 0, computed at run time from a tensor so nothing is folded at compile time.
+    @Test func subnormalsFlushToZeroOnEveryKernelThread() {
+        #if arch(x86_64)
+        Threads.configure(2)
+        let values = [Float](repeating: Float.leastNormalMagnitude, count: 4096)
+        let tiny = Tensor(shape: [4096], scalars: values)
+        let half = tiny * Tensor(shape: [4096], scalars: [Float](repeating: 0.5, count: 4096))
+        #expect(half.scalars.allSatisfy { $0 == 0 })
+        var results = [Float](repeating: 1, count: 8)
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            parallelFor(8, grain: 1) { r in
+                for i in r { base[i] = values[i] * 0.5 }
+            }
+        }
+        #expect(results.allSatisfy { $0 == 0 })
+        #endif
+    }
+
     @Test func threadBudgetIsAtLeastOne() {
         #expect(Threads.count >= 1)
     }
