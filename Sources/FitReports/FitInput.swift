@@ -2,6 +2,19 @@ import Foundation
 import RunSchema
 import ScalingLaws
 
+/// The results table an `--input` names: the file itself, or a sweep directory's results.csv
+/// (an error naming the input when it does not exist, or when the directory has none).
+func resultsTableURL(input: String) throws -> URL {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+        throw FitReportError.inputNotFound(input: input)
+    }
+    guard isDirectory.boolValue else { return URL(fileURLWithPath: input) }
+    let url = SweepFiles(URL(fileURLWithPath: input)).resultsCSV
+    guard FileManager.default.fileExists(atPath: url.path) else { throw FitReportError.noResultsTable(input: input) }
+    return url
+}
+
 /// Reading the input as the law needs it: a results table (CSV, or a sweep directory's), or loss
 /// curves (a long-format CSV, or a sweep directory's metrics logs).
 extension FitRequest {
@@ -34,14 +47,7 @@ extension FitRequest {
     }
 
     func fullResultsTable() throws -> ResultsTable {
-        if try inputIsDirectory() {
-            let url = SweepFiles(inputURL).resultsCSV
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw FitReportError.noResultsTable(input: input)
-            }
-            return try ResultsTable.read(contentsOf: url, columns: columns)
-        }
-        return try ResultsTable.read(contentsOf: inputURL, columns: columns)
+        try ResultsTable.read(contentsOf: try resultsTableURL(input: input), columns: columns)
     }
 
     func curves() throws -> LossCurveSet {

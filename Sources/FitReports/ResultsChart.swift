@@ -84,14 +84,7 @@ public enum ResultsChart {
     }
 
     static func readTable(_ input: String) throws -> CSVTable {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw FitReportError.inputNotFound(input: input)
-        }
-        let url = isDirectory.boolValue ? SweepFiles(URL(fileURLWithPath: input)).resultsCSV : URL(fileURLWithPath: input)
-        if isDirectory.boolValue && !FileManager.default.fileExists(atPath: url.path) {
-            throw FitReportError.noResultsTable(input: input)
-        }
+        let url = try resultsTableURL(input: input)
         do { return try CSVTable.read(contentsOf: url) } catch let error as FitError {
             throw FitReportError.invalid(error.description)
         }
