@@ -43,10 +43,15 @@ public enum ConfigLoading {
     }
 
     /// The `vocab_size` recorded in `<dataDir>/meta.json`, if there is one.
-    public static func vocabularySize(dataDir: String) -> Int? {
+    public static func vocabularySize(dataDir: String) -> Int? { metaInt("vocab_size", dataDir: dataDir) }
+
+    /// The training split's token count from `<dataDir>/meta.json`, if it records one.
+    public static func trainTokens(dataDir: String) -> Int? { metaInt("train_tokens", dataDir: dataDir) }
+
+    static func metaInt(_ key: String, dataDir: String) -> Int? {
         let url = URL(fileURLWithPath: dataDir).appendingPathComponent("meta.json")
         let meta = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-        if case .int(let v)? = meta?[["vocab_size"]] { return v }
+        if case .int(let v)? = meta?[[key]] { return v }
         return nil
     }
 

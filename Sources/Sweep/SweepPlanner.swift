@@ -252,6 +252,14 @@ struct PlanBuilder {
             guard let config = decode(modelTree, label: modelLabel) else { continue }
             let fpt = config.model.flopsPerToken, tps = Double(config.tokensPerStep)
             let active = Double(config.model.accounting.activeParams)
+            var trainTokens: Double?
+            if iso.maxEpochs != nil {
+                guard let t = ConfigLoading.trainTokens(dataDir: config.data.dir), t > 0 else {
+                    errors.append((modelLabel, "isoflop.max_epochs: \(config.data.dir)/meta.json has no train_tokens (prepare the data with windtunnel data prepare)"))
+                    continue
+                }
+                trainTokens = Double(t)
+            }
             for budget in iso.budgets {
                 let runLabels = labels + model.labels + ["c" + compactNumber(budget)]
                 let label = runLabels.joined(separator: "-")
@@ -265,6 +273,8 @@ struct PlanBuilder {
                     reason = "\(compactNumber(perParam)) tokens/param > max_tokens_per_param \(compactNumber(maxR)) (N_active \(compactNumber(active)), D \(compactNumber(Double(steps) * tps)))"
                 } else if let minR = iso.minTokensPerParam, perParam < minR {
                     reason = "\(compactNumber(perParam)) tokens/param < min_tokens_per_param \(compactNumber(minR)) (N_active \(compactNumber(active)), D \(compactNumber(Double(steps) * tps)))"
+                } else if let maxE = iso.maxEpochs, let split = trainTokens, Double(steps) * tps / split > maxE {
+                    reason = "\(String(format: "%.2g", Double(steps) * tps / split)) epochs > max_epochs \(compactNumber(maxE)) (D \(compactNumber(Double(steps) * tps)), training split \(compactNumber(split)) tokens)"
                 }
                 if let reason {
                     dropped.append(DroppedRun(label: label, reason: reason))

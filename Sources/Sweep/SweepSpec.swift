@@ -63,6 +63,11 @@ public struct SweepSpec: Decodable, Sendable {
         /// Runs with more tokens per (active) parameter than this are dropped.
         public var maxTokensPerParam: Double?
         public var minTokensPerParam: Double?
+        /// Runs that would see their training split more than this many times are dropped (the
+        /// split's size is `train_tokens` in the data directory's meta.json): repeated data
+        /// bends the loss-vs-D curve that a scaling law assumes (Muennighoff et al. 2023 find
+        /// up to ~4 epochs almost as good as fresh tokens).
+        public var maxEpochs: Double?
         /// Sets each run's `schedule.warmup_steps` to this fraction of its steps (runs differ in length).
         public var warmupFraction: Double?
     }
@@ -174,6 +179,7 @@ extension SweepSpec.IsoFLOP: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case budgets, models, shapes, maxTokensPerParam = "max_tokens_per_param"
         case minTokensPerParam = "min_tokens_per_param", warmupFraction = "warmup_fraction"
+        case maxEpochs = "max_epochs"
     }
 
     public init(from decoder: Decoder) throws {
@@ -189,6 +195,8 @@ extension SweepSpec.IsoFLOP: Decodable {
         maxTokensPerParam = try c.decodeIfPresent(Double.self, forKey: .maxTokensPerParam)
         minTokensPerParam = try c.decodeIfPresent(Double.self, forKey: .minTokensPerParam)
         warmupFraction = try c.decodeIfPresent(Double.self, forKey: .warmupFraction)
+        maxEpochs = try c.decodeIfPresent(Double.self, forKey: .maxEpochs)
+        if let e = maxEpochs, !(e > 0 && e.isFinite) { throw ConfigError(at: decoder.codingPath, ["max_epochs"], "must be a positive number of epochs, got \(e)") }
         if let w = warmupFraction, !(w >= 0 && w < 1) { throw ConfigError(at: decoder.codingPath, ["warmup_fraction"], "must be in [0, 1), got \(w)") }
     }
 }

@@ -102,6 +102,30 @@ import RunSchema
         for run in p.runs { #expect(run.steps >= 1 && run.tokensPerParam <= 500) }
     }
 
+    @Test func runsBeyondMaxEpochsOfTheTrainingSplitAreDropped() throws {
+        let data = try temporaryDirectory("epochs-data")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try #"{ "vocab_size": 64, "train_tokens": 100000 }"#.write(to: data.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
+        let base = plannerBase.replacingOccurrences(of: "/nonexistent", with: data.path)
+        let spec = { (meta: String) in
+            """
+            { "base": \(meta),
+              "isoflop": { "budgets": [1e9, 1e11], "max_epochs": 4,
+                           "models": [ { "model.d_model": 16, "model.n_layer": 1 }, { "model.d_model": 128, "model.n_layer": 4, "model.n_head": 4 } ] } }
+            """
+        }
+        let p = try plan(spec(base))
+        // The small model's D at 1e11 is far beyond 4 × 100k tokens; the big one's is within.
+        #expect(p.runs.count >= 2 && p.runs.allSatisfy { $0.tokens <= 4e5 })
+        let reason = try #require(p.dropped.first { $0.label == "d16-l1-c1e11" }?.reason)
+        #expect(reason.contains("epochs > max_epochs 4") && reason.contains("training split 1e5 tokens"), "\(reason)")
+        // Without train_tokens in meta.json the limit cannot be checked: an error, nothing planned.
+        try #"{ "vocab_size": 64 }"#.write(to: data.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
+        let error = planError(spec(base))
+        #expect(error?.contains("isoflop.max_epochs") == true && error?.contains("train_tokens") == true, "\(error ?? "no error")")
+        #expect(planError(spec(plannerBase).replacingOccurrences(of: "\"max_epochs\": 4", with: "\"max_epochs\": 0"))?.contains("max_epochs") == true)
+    }
+
     @Test func wsdBranchesStartFromTheStableCheckpointAtTheirDecayStart() throws {
         let p = try plan("""
             { "base": \(plannerBase), "out_dir": "/tmp/wsd-sweep",
