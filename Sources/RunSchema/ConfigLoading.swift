@@ -48,6 +48,9 @@ public enum ConfigLoading {
     /// The training split's token count from `<dataDir>/meta.json`, if it records one.
     public static func trainTokens(dataDir: String) -> Int? { metaInt("train_tokens", dataDir: dataDir) }
 
+    /// The validation split's token count from `<dataDir>/meta.json`, if it records one.
+    public static func valTokens(dataDir: String) -> Int? { metaInt("val_tokens", dataDir: dataDir) }
+
     static func metaInt(_ key: String, dataDir: String) -> Int? {
         let url = URL(fileURLWithPath: dataDir).appendingPathComponent("meta.json")
         let meta = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }

@@ -81,7 +81,7 @@ public final class LocalExecutor {
     }
 
     public func run() throws -> Report {
-        let queue = try Self.select(options.only, from: plan)
+        let queue = SweepPlan.launchOrder(try Self.select(options.only, from: plan))
         let selected = Set(queue.map(\.id))
         try FileManager.default.createDirectory(at: store.runsDirectory, withIntermediateDirectories: true)
         let startWall = Date(), startCPU = processCPUSeconds()

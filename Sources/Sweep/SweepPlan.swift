@@ -60,4 +60,13 @@ public struct SweepPlan: Sendable {
     public var store: SweepFiles { SweepFiles(directory) }
     public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id } }
     public var totalCostFLOPs: Double { runs.reduce(0) { $0 + $1.costFLOPs } }
+
+    /// The order `sweep run` starts runs in: most FLOPs first (ties in plan order). Longest-first
+    /// list scheduling keeps one long run (a held-out point, the largest budget) from starting
+    /// last and running alone while the other slots idle; a branch still waits for its stable run.
+    public static func launchOrder(_ runs: [PlannedRun]) -> [PlannedRun] {
+        runs.enumerated().sorted { a, b in
+            a.element.costFLOPs != b.element.costFLOPs ? a.element.costFLOPs > b.element.costFLOPs : a.offset < b.offset
+        }.map(\.element)
+    }
 }

@@ -45,23 +45,31 @@ public struct TimeEstimates: Sendable {
             return Speed(secondsPerStep: s.secondsPerStep * scale, secondsPerEvalBatch: s.secondsPerEvalBatch * scale)
         }
         var seconds: [String: Double] = [:]
+        var valTokens: [String: Int?] = [:]
         for run in plan.runs {
             let s = speed(run), t = run.config.train
             let from = run.branchStep ?? 0
             let evals = run.steps / t.evalInterval - from / t.evalInterval + (run.steps % t.evalInterval == 0 ? 0 : 1)
+            // The final eval covers final_eval_tokens of the validation split (all of it when null
+            // or when the split is smaller), in batches of batch_size windows.
+            let dir = run.config.data.dir
+            if valTokens[dir] == nil { valTokens[dir] = .some(ConfigLoading.valTokens(dataDir: dir)) }
+            let split = valTokens[dir]!
+            let finalTokens = [t.finalEvalTokens, split].compactMap { $0 }.min() ?? 0
+            let finalBatches = Double(finalTokens) / Double(t.batchSize * run.config.model.contextLength)
             seconds[run.id] = Double(run.stepsToTrain) * s.secondsPerStep
-                + Double(evals * t.evalBatches) * s.secondsPerEvalBatch + startupSeconds
+                + (Double(evals * t.evalBatches) + finalBatches) * s.secondsPerEvalBatch + startupSeconds
         }
         return TimeEstimates(seconds: seconds, probedShapes: measured.count, probeSeconds: Date().timeIntervalSince(start))
     }
 
-    /// Wall time of running `runs` on `jobs` slots in plan order, a branch not before its stable
-    /// run ends (greedy list scheduling, as the executor does).
+    /// Wall time of running `runs` on `jobs` slots in the executor's launch order, a branch not
+    /// before its stable run ends (greedy list scheduling, as the executor does).
     public func wallSeconds(_ runs: [PlannedRun], jobs: Int) -> Double {
         let ids = Set(runs.map(\.id))
         var slots = [Double](repeating: 0, count: max(1, jobs))
         var ends: [String: Double] = [:]
-        var pending = runs
+        var pending = SweepPlan.launchOrder(runs)
         func ready(_ r: PlannedRun) -> Double {
             guard let d = r.dependsOn, ids.contains(d) else { return 0 }
             return ends[d] ?? .infinity

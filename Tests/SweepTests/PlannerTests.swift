@@ -126,6 +126,27 @@ import RunSchema
         #expect(planError(spec(plannerBase).replacingOccurrences(of: "\"max_epochs\": 4", with: "\"max_epochs\": 0"))?.contains("max_epochs") == true)
     }
 
+    @Test func longestRunsLaunchFirstAndEstimatesCountTheFinalEval() throws {
+        let spec = { (finalEval: String) in
+            """
+            { "base": \(plannerBase), "set": { "train.final_eval_tokens": \(finalEval) },
+              "isoflop": { "budgets": [1e9, 1e10],
+                           "models": [ { "model.d_model": 16, "model.n_layer": 1 }, { "model.d_model": 32, "model.n_layer": 2 } ] } }
+            """
+        }
+        let p = try plan(spec("2560"))
+        let order = SweepPlan.launchOrder(p.runs)
+        #expect(order.map(\.costFLOPs) == p.runs.map(\.costFLOPs).sorted(by: >))
+        #expect(order.first?.costFLOPs != p.runs.first?.costFLOPs, "the plan's first run is not its longest: the test would not see the order")
+        // 2560 final-eval tokens = 10 batches of 8 × 32 tokens, at 2 s per eval batch (no meta.json
+        // caps them at the validation split here).
+        let probe: (TrainConfig) -> TimeEstimates.Speed = { _ in .init(secondsPerStep: 1, secondsPerEvalBatch: 2) }
+        let withFinal = TimeEstimates.measure(p, probe: probe)
+        let without = TimeEstimates.measure(try plan(spec("null")), probe: probe)
+        let a = p.runs.map { withFinal.seconds[$0.id]! }, b = try plan(spec("null")).runs.map { without.seconds[$0.id]! }
+        #expect(zip(a, b).allSatisfy { abs($0 - $1 - 20) < 1e-9 }, "\(a) vs \(b)")
+    }
+
     @Test func wsdBranchesStartFromTheStableCheckpointAtTheirDecayStart() throws {
         let p = try plan("""
             { "base": \(plannerBase), "out_dir": "/tmp/wsd-sweep",
