@@ -25,6 +25,7 @@
 /// `Encodable` (the CLI's fit.json) and keeps what a plot needs (per-budget points and parabolas,
 /// envelope points, frontier power laws with bootstrap samples and `band(at:)`).
 public enum ScalingLaws {
-    /// Bumped when the JSON layout of fit results changes.
-    public static let resultFormatVersion = 1
+    /// Bumped when the JSON layout of fit results changes. 2: `predictor` (what `predict` reads),
+    /// `holdout`, `guardrails`, `command`.
+    public static let resultFormatVersion = 2
 }
