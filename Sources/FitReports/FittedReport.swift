@@ -146,7 +146,7 @@ public struct FittedReport: Sendable {
         let report = folder.appendingPathComponent("report.md")
         do {
             try Data(markdown(charts: outputs.written.dropFirst().map(\.lastPathComponent)).utf8).write(to: report, options: .atomic)
-            outputs.written.append(report)
+            outputs.report = report
         } catch {
             outputs.failures.append("report.md: \(error.localizedDescription)")
         }
@@ -158,6 +158,9 @@ public struct FittedReport: Sendable {
 public struct FitOutputs: Sendable, Equatable {
     /// fit.json, then each chart drawn, in `FittedReport.charts` order.
     public var written: [URL]
+    /// report.md, written after the charts it links (nil when it could not be written: then in
+    /// `failures`).
+    public var report: URL?
     /// The renderer's notes as "note: <file>: …" lines (see `noteLines`), in file order.
     public var notes: [String] = []
     /// "<file>: <reason>" for each chart that could not be drawn.

@@ -74,6 +74,6 @@ public enum ResultsColumns {
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
-        parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds, epochs,
+        epochs, parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

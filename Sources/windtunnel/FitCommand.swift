@@ -62,7 +62,7 @@ struct FitCommand: ParsableCommand {
         let data = try report.json()
         let outputs = try out.map { out in try userErrors { try report.writeOutputs(to: out) } }
         for line in outputs?.notes ?? [] { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let written = outputs?.written ?? []
+        let written = (outputs?.written ?? []) + (outputs?.report.map { [$0] } ?? [])
         for warning in report.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -219,6 +219,18 @@ public enum FarseerFit {
             warnings: warnings, bootstrapSamples: samples, fixed: options.fixed)
     }
 
+    /// The objective (Σ Huber / (δ·rows)) and its analytic gradient in θ = (a1, b1, α, a2, b2, β,
+    /// a3, b3, γ) with the given references; exposed for gradient checks.
+    public static func objectiveAndGradient(_ rows: ScalingRows, theta: [Double], nRef: Double, dRef: Double,
+                                            delta: Double = 1e-3) -> (value: Double, gradient: [Double]) {
+        let o = FarseerObjective(x: rows.n.map { Foundation.log($0 / nRef) }, y: rows.d.map { Foundation.log($0 / dRef) },
+                                 target: rows.loss.map { Foundation.log($0) }, weights: Array(repeating: 1, count: rows.count),
+                                 loss: .huber(delta: delta))
+        var g = Array(repeating: 0.0, count: 9)
+        let v = o.evaluate(theta, gradient: &g)
+        return (v, g)
+    }
+
     /// Starts from the loss range: the unlimited-data term begins at 50% or 90% of the lowest
     /// loss and falls with N either way round (a3 > 0, γ < 0 or the reverse); the data term
     /// begins at 30% or 100% of the mean loss with exponent 0.2 or 0.5, its N-dependence
