@@ -46,12 +46,8 @@ public enum Guardrails {
         return Guardrail(.extrapolation, "forecast at C = \(formatNumber(c)) is \(formatNumber(factor))× the largest fitted budget (\(formatNumber(largestFittedC))): beyond \(formatNumber(extrapolationLimit))×, validate with a held-out run (--holdout) before trusting it")
     }
 
-    /// N_opt or D_opt intervals wider than a decade.
-    public static func wideIntervals(_ estimates: [ComputeOptimalEstimate]) -> [Guardrail] {
-        wideIntervals(estimates.map { ($0.C, $0.nOpt, $0.dOpt) })
-    }
-
-    static func wideIntervals(_ estimates: [(C: Double, nOpt: ParameterEstimate, dOpt: ParameterEstimate)]) -> [Guardrail] {
+    /// N_opt or D_opt intervals wider than a decade, one line per budget.
+    public static func wideIntervals(_ estimates: [(C: Double, nOpt: ParameterEstimate, dOpt: ParameterEstimate)]) -> [Guardrail] {
         estimates.compactMap { e in
             let wide = [("N_opt", e.nOpt), ("D_opt", e.dOpt)].filter { _, v in
                 guard let ci = v.ci95, ci[0] > 0 else { return v.ci95 != nil }
