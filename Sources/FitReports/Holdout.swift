@@ -188,7 +188,7 @@ extension FitRequest {
         }
         let left = table.rowCount
         if left <= free {
-            throw FitReportError.invalid("\(rule.option) leaves \(left) row\(left == 1 ? "" : "s") to fit; the \(law.rawValue) law has \(free) free parameters and needs at least \(free + 1)")
+            throw FitReportError.invalid("\(rule.option) leaves \(left) row\(left == 1 ? "" : "s") to fit; the \(law.rawValue) law has \(free) \(fixed.isEmpty ? "" : "free ")parameters and needs at least \(free + 1)")
         }
     }
 }

@@ -80,7 +80,7 @@ import Testing
             (["fit", "--law", "chinchilla", "--input", table.path, "--fix", "Q=1"], "Error: --fix Q: the chinchilla law has no parameter 'Q'; its parameters: E, A, B, alpha, beta"),
             (["fit", "--law", "chinchilla", "--input", table.path, "--holdout", "C~1"], "Error: --holdout 'C~1': expected VAR OP NUMBER"),
             (["fit", "--law", "chinchilla", "--input", table.path, "--holdout", "C>1", "--holdout-runs", "a"], "Error: give --holdout or --holdout-runs, not both"),
-            (["fit", "--law", "chinchilla", "--input", table.path, "--holdout-runs", "a"], "Error: --holdout-runs a leaves 2 rows to fit; the chinchilla law has 5 free parameters and needs at least 6"),
+            (["fit", "--law", "chinchilla", "--input", table.path, "--holdout-runs", "a"], "Error: --holdout-runs a leaves 2 rows to fit; the chinchilla law has 5 parameters and needs at least 6"),
         ]
         for (arguments, message) in cases {
             let result = try runWindtunnel(arguments)

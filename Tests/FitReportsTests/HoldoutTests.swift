@@ -109,7 +109,7 @@ import Testing
         #expect(error(.chinchilla) { $0.holdout = try? HoldoutRule.parse("C>1e21") }
                 == "--holdout 'C>1e+21': selects none of the 42 rows the fit uses (C from 1e+17 to 1e+20)")
         #expect(error(.chinchilla) { $0.holdout = try? HoldoutRule.parse("N>=1") }
-                == "--holdout 'N>=1' leaves 0 rows to fit; the chinchilla law has 5 free parameters and needs at least 6")
+                == "--holdout 'N>=1' leaves 0 rows to fit; the chinchilla law has 5 parameters and needs at least 6")
         #expect(error(.isoflop) { $0.holdout = try? HoldoutRule.parse("C>=3e17") }
                 == "--holdout 'C>=3e+17' leaves 1 FLOP budget to fit; the isoflop frontier needs at least 2")
         #expect(error(.power) { $0.holdout = try? HoldoutRule.parse("C>=1e19"); $0.xColumn = "C" }

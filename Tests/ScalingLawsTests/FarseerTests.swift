@@ -89,6 +89,6 @@ import ScalingLaws
             try FarseerFit.fit(rows, options: options)
         }
         let few = ScalingRows(n: [1e6, 2e6, 1e6, 2e6], d: [1e8, 1e8, 2e8, 2e8], loss: [3, 2.9, 2.8, 2.7])
-        #expect(throws: FitError("farseer: 4 rows for 9 free parameters; need at least 10")) { try FarseerFit.fit(few) }
+        #expect(throws: FitError("farseer: 4 rows for 9 parameters; need at least 10")) { try FarseerFit.fit(few) }
     }
 }

@@ -170,18 +170,26 @@ public struct ChinchillaResult: FitReport {
     public var bootstrapSamples: [ChinchillaParameters]
     /// Parameters held fixed (`ChinchillaOptions.fixed`); the parameter table marks them.
     public var fixed: [ParameterFix] = []
+    /// The fitted rows' C over 6ND (median; 1 when C is 6ND): budgets are in the table's C units
+    /// and the allocation is solved along 6ND = C / cPer6ND, so `--budgets`, `predict --c` and
+    /// the held-out extrapolation factors all read C the same way.
+    public var cPer6ND: Double = 1
 
     public func predictLoss(n: Double, d: Double) -> Double { point.loss(n: n, d: d) }
 
     /// The compute-optimal allocation at any budget, with 95% intervals over the bootstrap refits
     /// (none without bootstrap): what `computeOptimal` holds for `options.budgets`, for plots.
     public func computeOptimal(at budget: Double) -> ComputeOptimalEstimate {
-        ComputeOptimalEstimate(budget: budget, point: point, samples: bootstrapSamples)
+        ComputeOptimalEstimate(budget: budget, point: point.computeOptimal(budget: budget / cPer6ND),
+                               samples: bootstrapSamples.map { $0.computeOptimal(budget: budget / cPer6ND) })
     }
 
     public func detailLines() -> [String] {
         var lines = ["objective (Σ Huber, δ=\(formatNumber(optimizerDelta))): \(formatNumber(objective)) on \(nRows) rows (\(lossColumn))"]
         lines.append("allocation under C = 6ND: N_opt = G·(C/6)^a, D_opt = (C/6)^b / G")
+        if abs(cPer6ND - 1) > 1e-3 {
+            lines.append("the table's C is \(formatNumber(cPer6ND))× 6ND (median of the fitted rows): budgets below are in its units, solved along 6ND = C / \(formatNumber(cPer6ND))")
+        }
         lines += formatParameterTable(allocation)
         return lines + ComputeOptimalEstimate.tableLines(computeOptimal)
     }
@@ -190,7 +198,7 @@ public struct ChinchillaResult: FitReport {
 
     enum CodingKeys: String, CodingKey {
         case law, parameters, allocation, objective, lossColumn = "loss_column", nRows = "n_rows"
-        case computeOptimal = "compute_optimal", residuals, optimizer, warnings
+        case computeOptimal = "compute_optimal", residuals, optimizer, warnings, cPer6ND = "C_per_6ND"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded"
     }
 }
@@ -241,7 +249,7 @@ public enum ChinchillaFit {
         let fixed = try fixedCoordinates(options.fixed, shared: shared)
         let dimension = (shared ? 4 : 5) - fixed.count
         guard rows.count > dimension else {
-            throw FitError("\(law): \(rows.count) rows for \(dimension) free parameters; need at least \(dimension + 1)")
+            throw FitError("\(law): \(rows.count) rows for \(dimension) \(fixed.isEmpty ? "" : "free ")parameters; need at least \(dimension + 1)")
         }
         let objective = FixedCoordinates(Self.objective(rows, shared: shared, delta: options.huberDelta), fixed: fixed)
         let starts = objective.reducedStarts(options.grid.starts(shared: shared))
@@ -323,16 +331,19 @@ public enum ChinchillaFit {
             Residual(runID: rows.runIDs[i], observed: rows.loss[i], predicted: point.loss(n: rows.n[i], d: rows.d[i]))
         }
         var warnings = rows.warnings
+        let ratio = ComputeAccounting.ratio(rows)
         let failed = options.bootstrap.resamples - samples.count
         if failed > 0 { warnings.append("\(failed) of \(options.bootstrap.resamples) bootstrap refits failed and were dropped") }
         return ChinchillaResult(
             law: law, parameters: parameters, allocation: allocation,
-            computeOptimal: options.budgets.map { ComputeOptimalEstimate(budget: $0, point: point, samples: sampled) },
+            computeOptimal: options.budgets.map { c in
+                ComputeOptimalEstimate(budget: c, point: point.computeOptimal(budget: c / ratio), samples: sampled.map { $0.computeOptimal(budget: c / ratio) })
+            },
             point: point, objective: objective.rawValue(theta), nRows: rows.count, lossColumn: rows.lossColumn,
             residuals: residuals, bootstrapResamples: options.bootstrap.resamples, bootstrapSucceeded: samples.count,
             optimizer: OptimizerSummary(starts: startCount, bestStart: bestStart,
                                         iterations: search.best.iterations, termination: search.best.termination,
                                         gradientNorm: search.best.gradientNorm, huberDelta: options.huberDelta),
-            warnings: warnings, bootstrapSamples: sampled)
+            warnings: warnings, bootstrapSamples: sampled, cPer6ND: ratio)
     }
 }

@@ -168,7 +168,7 @@ public enum FarseerFit {
         for fix in options.fixed { fixed[names.firstIndex(of: fix.name)!] = fix.value }
         let dimension = 9 - fixed.count
         guard rows.count > dimension else {
-            throw FitError("farseer: \(rows.count) rows for \(dimension) free parameters; need at least \(dimension + 1)")
+            throw FitError("farseer: \(rows.count) rows for \(dimension) \(fixed.isEmpty ? "" : "free ")parameters; need at least \(dimension + 1)")
         }
         guard Set(rows.n).count >= 3 else {
             throw FitError("farseer: \(Set(rows.n).count) distinct model size(s); the N-dependence of the data term needs at least 3")
