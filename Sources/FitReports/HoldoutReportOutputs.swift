@@ -32,7 +32,10 @@ extension FitPlots {
         }
         if !relative.isEmpty { right.append(.errorBars("95% interval", relative, color: color)) }
         right.append(.scatter("held out", h.rows.map { Point($0.extrapolation, 100 * $0.relativeError) }, color: color, marker: .diamond, radius: 5))
-        let errorVsExtrapolation = Chart(title: "Relative error vs extrapolation", x: Axis("C / largest fitted C", scale: .log10),
+        // From 1 (the largest fitted budget) so the axis shows how far out the rows are.
+        let reach = (h.rows.map(\.extrapolation).filter { $0 > 0 && $0.isFinite }.max() ?? 1) * 1.5
+        let errorVsExtrapolation = Chart(title: "Relative error vs extrapolation",
+                                         x: Axis("C / largest fitted C", scale: .log10, range: min(0.8, reach / 2)...max(reach, 2)),
                                          y: Axis("Relative error of the prediction (%)"), series: right, legend: .auto)
         return Figure(panels: [predictedVsObserved, errorVsExtrapolation], columns: 2, panelSize: chartSize)
     }
