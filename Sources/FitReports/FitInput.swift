@@ -41,9 +41,6 @@ extension FitRequest {
     func splitResultsTable() throws -> (fit: ResultsTable, heldOut: ResultsTable?) {
         let selected = try fullResultsTable().selectingFitRows(allRows: allRows).table
         guard let holdout else { return (selected, nil) }
-        guard law.predicts else {
-            throw FitReportError.invalid("\(holdout.option): the \(law.rawValue) law does not predict held-out rows; use chinchilla, farseer, kaplan or isoflop")
-        }
         let (fit, heldOut) = try holdout.split(selected)
         try checkRowsLeft(fit, rule: holdout)
         return (fit, heldOut)

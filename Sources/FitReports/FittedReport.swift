@@ -21,6 +21,9 @@ public struct FittedReport: Sendable {
     /// Reads the input and fits the request's law; every failure is a `FitReportError`.
     public init(_ request: FitRequest) throws {
         self.request = request
+        if let rule = request.holdout, !request.law.predicts {
+            throw FitReportError.invalid("\(rule.option): the \(request.law.rawValue) law does not predict held-out rows; use chinchilla, farseer, kaplan or isoflop")
+        }
         do {
             // The split first: a bad --holdout fails before anything is fitted.
             let split = request.law.predicts ? try request.splitResultsTable() : nil

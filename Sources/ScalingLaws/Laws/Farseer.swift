@@ -86,16 +86,19 @@ public struct FarseerResult: FitReport {
     /// Successful bootstrap refits in replicate order (not in JSON; fit.json's predictor keeps them).
     public var bootstrapSamples: [FarseerParameters]
     public var fixed: [ParameterFix] = []
+    /// The fitted rows' C over 6ND: `computeOptimal` budgets are in the table's C units.
+    public var cPer6ND: Double = 1
 
     public func detailLines() -> [String] {
         ["L(N, D) = exp(a3·n^γ + b3) + exp(a2·n^β + b2)·d^(−exp(a1·n^α + b1)), n = N/\(formatNumber(point.nRef)), d = D/\(formatNumber(point.dRef))",
          "objective (Σ Huber, δ=\(formatNumber(optimizer.huberDelta ?? 0))): \(formatNumber(objective)) on \(nRows) rows (\(lossColumn))"]
+            + (computeOptimal.isEmpty || abs(cPer6ND - 1) <= 1e-3 ? [] : ["the table's C is \(formatNumber(cPer6ND))× 6ND (median of the fitted rows): budgets below are in its units, solved numerically along 6ND = C / \(formatNumber(cPer6ND))"])
             + ComputeOptimalEstimate.tableLines(computeOptimal)
     }
 
     enum CodingKeys: String, CodingKey {
         case law, parameters, point, objective, nRows = "n_rows", lossColumn = "loss_column", residuals
-        case computeOptimal = "compute_optimal", optimizer, warnings
+        case computeOptimal = "compute_optimal", optimizer, warnings, cPer6ND = "C_per_6ND"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded"
     }
 }
@@ -216,7 +219,7 @@ public enum FarseerFit {
             optimizer: OptimizerSummary(starts: starts.count, bestStart: objective.expand(starts[outcome.search.bestStartIndex]),
                                         iterations: best.iterations, termination: best.termination,
                                         gradientNorm: best.gradientNorm, huberDelta: options.huberDelta),
-            warnings: warnings, bootstrapSamples: samples, fixed: options.fixed)
+            warnings: warnings, bootstrapSamples: samples, fixed: options.fixed, cPer6ND: ratio)
     }
 
     /// The objective (Σ Huber / (δ·rows)) and its analytic gradient in θ = (a1, b1, α, a2, b2, β,
