@@ -1,19 +1,21 @@
 import Foundation
 
 /// Farseer's loss surface (Li et al. 2025, "Predictable Scale: Part II, Farseer: A Refined
-/// Scaling Law in Large Language Models", arXiv 2506.10972, eq. of the fitted law):
+/// Scaling Law in Large Language Models", arXiv 2506.10972):
 ///
 ///     L(N, D) = exp(a3·N^γ + b3) + exp(a2·N^β + b2) · D^(−exp(a1·N^α + b1))
 ///
-/// The first term is E + U(N), the loss with unlimited data; the second is B(N)·D^(−A(N)), whose
-/// coefficient B and data exponent A both depend on N (Chinchilla's A and B are constants; the
-/// paper's point is that the data exponent moves with model size).
+/// Where the pieces come from: the paper writes L = E + U(N) + V(D) + H(N, D) and finds, from
+/// finite differences in D at fixed N, that the data-dependent part V + H is a power law in D
+/// whose coefficient and exponent both move with N: B(N)·D^(−A(N)). It models A(N) and B(N) as
+/// exponentials of power laws in N (the first and second exp above) and E + U(N), the loss with
+/// unlimited data, the same way (the third). Chinchilla is the special case of constant A and B.
 ///
-/// One change of units: N and D enter as N/N_ref and D/D_ref (N_ref, D_ref = geometric means of
-/// the fitted rows, stored with the parameters), so the nine coefficients are O(1) and the
-/// optimiser sees a well-conditioned problem. The paper's coefficients follow by
-/// a_k(paper) = a_k·N_ref^(−exponent_k) and, for the data term, b2(paper) = b2 + A(N)·log D_ref
-/// folded per N — use `loss(n:d:)`, not the raw coefficients, to compare with the paper.
+/// One change of units: N and D enter as n = N/N_ref and d = D/D_ref (N_ref, D_ref = geometric
+/// means of the fitted rows, stored with the parameters) so the nine coefficients are O(1) and
+/// the optimiser sees a well-conditioned problem. a3, b3, γ, a1, b1, α map to the paper's by
+/// a_k(paper) = a_k·N_ref^(−exponent_k); the data coefficient absorbs D_ref^A(N), which depends on
+/// N, so a2, b2, β have no exact counterpart: compare fits with the paper's through `loss(n:d:)`.
 public struct FarseerParameters: Codable, Sendable, Equatable {
     /// A(N) = exp(a1·n^α + b1), the data exponent.
     public var a1: Double, b1: Double, alpha: Double
