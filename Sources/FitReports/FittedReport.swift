@@ -76,7 +76,8 @@ public struct FittedReport: Sendable {
     /// Which rows of a tuned or seeded sweep were fitted, and the seed noise next to the residuals.
     func selectionLines() -> [String] {
         guard let selection else { return [] }
-        var lines = [selection.summary]
+        // The selection counts the rows before --holdout took some out.
+        var lines = [selection.summary + (holdout.map { "; \($0.rows.count) of them held out" } ?? "")]
         if let noise = selection.seedNoise {
             var line = "seed noise: mean std \(formatNumber(noise.meanStd)) (\(formatNumber(100 * noise.meanLogStd))% in log space) over \(noise.points) point\(noise.points == 1 ? "" : "s")"
             if let rms = fitted.rmsLogResidual {
