@@ -246,3 +246,22 @@ import Testing
         }
     }
 }
+
+/// --holdout on a tuned, seeded sweep selects among the rows the fit uses: the tuned seed means.
+@Suite struct TunedHoldoutTests {
+    @Test func holdoutAppliesToTheTunedSeedMeans() throws {
+        let dir = try TunedSweep.directory()
+        defer { Support.discard(dir) }
+        let report = try Support.report(.chinchilla, input: dir) {
+            $0.bootstrap = 0
+            $0.holdout = try? HoldoutRule.parse("N>=16e6")
+        }
+        let holdout = try #require(report.holdout)
+        // Two sizes × two budgets of tuned means; none of the runs or untuned means.
+        #expect(Set(holdout.rows.map(\.runID)) == ["n16000000-c10-lr1", "n32000000-c10-lr1", "n16000000-c40-lr1", "n32000000-c40-lr1"])
+        guard case .chinchilla(_, let rows) = report.fitted else { Issue.record("not chinchilla"); return }
+        #expect(rows.count == 6)
+        #expect(report.textLines()[1].hasPrefix("fitted on 10 tuned seed means of 40 runs; 10 best values at a grid edge: "))
+        #expect(report.textLines()[1].hasSuffix("; 4 of them held out"))
+    }
+}
