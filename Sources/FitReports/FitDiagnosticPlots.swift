@@ -13,6 +13,10 @@ extension FitPlots {
             return byBudget(try Charts.fitDiagnostics(
                 groups(rows, residuals: r.residuals), title: "Chinchilla fit: L = E + A/N^α + B/D^\(r.law.contains("shared") ? "α" : "β") (\(rows.lossColumn))",
                 variableLabel: "Parameters N", variableFormat: .si), rows: rows)
+        case .farseer(let r, let rows):
+            return byBudget(try Charts.fitDiagnostics(
+                groups(rows, residuals: r.residuals), title: "Farseer fit: L = e^(a3·N^γ+b3) + e^(a2·N^β+b2)·D^−e^(a1·N^α+b1) (\(rows.lossColumn))",
+                variableLabel: "Parameters N", variableFormat: .si), rows: rows)
         case .kaplan(let r, let rows):
             return byBudget(try Charts.fitDiagnostics(
                 groups(rows, residuals: r.residuals), title: "Kaplan joint law L(N, D) (\(rows.lossColumn))",

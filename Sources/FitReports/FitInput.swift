@@ -30,8 +30,20 @@ extension FitRequest {
 
     /// The results table cut to the rows the law fits: a tuned or seeded sweep's best rows or seed
     /// means unless `allRows` (`ResultsTable.selectingFitRows`).
+    /// With `holdout`, without the held-out rows.
     func resultsTable() throws -> ResultsTable {
-        try fullResultsTable().selectingFitRows(allRows: allRows).table
+        try splitResultsTable().fit
+    }
+
+    /// The rows the law fits and, with `holdout`, the rows it predicts instead. Throws before any
+    /// fit when the law cannot predict held-out rows, the rule selects nothing, or too few rows
+    /// (isoflop: budgets) are left to fit.
+    func splitResultsTable() throws -> (fit: ResultsTable, heldOut: ResultsTable?) {
+        let selected = try fullResultsTable().selectingFitRows(allRows: allRows).table
+        guard let holdout else { return (selected, nil) }
+        let (fit, heldOut) = try holdout.split(selected)
+        try checkRowsLeft(fit, rule: holdout)
+        return (fit, heldOut)
     }
 
     /// Which rows of a tuned or seeded sweep the fit uses; nil for other inputs (and for

@@ -19,6 +19,8 @@ public enum FitChart: String, CaseIterable, Sendable {
     case laws
     /// y vs x with the fitted power law.
     case power
+    /// Held-out rows: predicted vs observed with 95% intervals, relative error vs extrapolation.
+    case holdout
 
     public var fileName: String { rawValue + ".svg" }
 }
@@ -34,6 +36,7 @@ extension FittedLaw {
         case .power: return [.power, .fit]
         case .schedule: return [.curves]
         case .moe: return [.fit]
+        case .farseer: return [.fit]
         }
     }
 }

@@ -15,6 +15,12 @@
 ///   each file atomically: temp file, then rename).
 /// - The charts (FitPlots.swift, FitDiagnosticPlots.swift): `FitChart`, the charts each law
 ///   draws, and each chart's `Figure`.
+/// - Held-out validation (Holdout.swift): `HoldoutRule` (`--holdout 'C>=1e13'`,
+///   `--holdout-runs`), the split of the fitted rows, `HoldoutReport`; its chart and report.md
+///   in HoldoutReportOutputs.swift.
+/// - Guardrails (Guardrails.swift): one line per reason not to trust a printed number.
+/// - Prediction (Prediction.swift): `PredictionReport`, what `windtunnel predict` prints from a
+///   stored fit.json.
 /// - `FitReportError`: what goes wrong with the input or the output, one line each (the CLI
 ///   prints it and exits 1).
 import Foundation

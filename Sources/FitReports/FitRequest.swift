@@ -3,13 +3,20 @@ import ScalingLaws
 
 /// The laws a fit report knows.
 public enum FitLaw: String, CaseIterable, Sendable {
-    case chinchilla, isoflop, envelope, kaplan, power, schedule, moe
+    case chinchilla, isoflop, envelope, kaplan, power, schedule, moe, farseer
 
     /// "chinchilla|isoflop|…", for help texts.
     public static var choices: String { allCases.map(\.rawValue).joined(separator: "|") }
 
     /// The chart `windtunnel plot fit` draws: the diagnostics, or for schedule laws the curves.
     public var diagnosticChart: FitChart { self == .schedule ? .curves : .fit }
+
+    /// The laws whose fit.json `windtunnel predict` reads and that `--holdout` validates.
+    public var predicts: Bool { [.chinchilla, .farseer, .kaplan, .isoflop].contains(self) }
+    /// The laws that read loss curves (a long-format CSV or run directories), not a results table.
+    var readsCurves: Bool { self == .envelope || self == .schedule }
+    /// The laws `--fix` applies to (their parameters are optimiser coordinates).
+    public var fixable: Bool { self == .chinchilla || self == .farseer }
 }
 
 /// What to fit and how: the options of `windtunnel fit`, parsed and range-checked by the caller.
@@ -53,6 +60,12 @@ public struct FitRequest: Sendable {
     public var predictSchedules: Set<String>?
     /// moe: Clark's Ê.
     public var expertTransform = ExpertTransform.plain
+    /// chinchilla, farseer: parameters held at given values (`--fix E=1.7`).
+    public var fixed: [ParameterFix] = []
+    /// chinchilla, farseer, kaplan, isoflop: rows left out of the fit and predicted (`--holdout`).
+    public var holdout: HoldoutRule?
+    /// The command that asked for this fit, as the user typed it: report.md's first line.
+    public var commandLine: String?
 
     public init(law: FitLaw, input: String) {
         self.law = law

@@ -12,6 +12,7 @@ public enum FittedLaw: Sendable {
     case power(PowerLawResult, x: [Double])
     case schedule(ScheduleResult)
     case moe(MoEResult, rows: MoERows)
+    case farseer(FarseerResult, rows: ScalingRows)
 
     /// The law's result: what fit.json and the parameter table show.
     public var result: any FitReport {
@@ -23,6 +24,20 @@ public enum FittedLaw: Sendable {
         case .power(let r, _): return r
         case .schedule(let r): return r
         case .moe(let r, _): return r
+        case .farseer(let r, _): return r
+        }
+    }
+
+    /// What fit.json keeps for `windtunnel predict` and held-out validation (nil for laws that
+    /// predict neither a loss at (N, D) nor along a compute frontier). `accounting` names how the
+    /// table counted C.
+    public func predictor(accounting: String) -> LawPredictor? {
+        switch self {
+        case .chinchilla(let r, let rows): return r.predictor(rows: rows, accounting: accounting)
+        case .farseer(let r, let rows): return r.predictor(rows: rows, accounting: accounting)
+        case .kaplan(let r, let rows): return r.predictor(rows: rows, accounting: accounting)
+        case .isoflop(let r): return r.predictor(accounting: accounting)
+        case .envelope, .power, .schedule, .moe: return nil
         }
     }
 
@@ -32,6 +47,7 @@ public enum FittedLaw: Sendable {
         let residuals: [Double]
         switch self {
         case .chinchilla(let r, _): residuals = r.residuals.map(\.logResidual)
+        case .farseer(let r, _): residuals = r.residuals.map(\.logResidual)
         case .kaplan(let r, _): residuals = r.residuals.map(\.logResidual)
         case .power(let r, _): residuals = r.residuals.map(\.logResidual)
         case .moe(let r, _): residuals = r.clarkResiduals.map(\.logResidual)
@@ -50,9 +66,21 @@ public enum FittedLaw: Sendable {
     /// or an impossible run selection, and ScalingLaws' `FitError` for everything the readers
     /// and fits reject.
     init(fitting request: FitRequest) throws {
+        if !request.fixed.isEmpty && !request.law.fixable {
+            throw FitReportError.invalid("--fix: the \(request.law.rawValue) law has no fitted parameters to fix; --fix works with chinchilla and farseer")
+        }
         switch request.law {
+        case .farseer:
+            var options = FarseerOptions()
+            options.fixed = request.fixed
+            options.bootstrap = request.resamples(default: 1000)
+            options.budgets = request.budgets
+            options.threads = request.threads
+            let rows = try request.resultsTable().parametersTokensLoss()
+            self = .farseer(try FarseerFit.fit(rows, options: options), rows: rows)
         case .chinchilla:
             var options = ChinchillaOptions()
+            options.fixed = request.fixed
             options.sharedExponent = request.sharedExponent
             options.bootstrap = request.resamples(default: 1000)
             options.budgets = request.budgets

@@ -64,6 +64,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var dModel: Int
     public var nLayer: Int
     public var seed: UInt64
+    /// Tokens trained over the training split's tokens; absent in summaries written before it.
+    public var epochs: Double?
 
     public init(status: Status, reason: String? = nil, steps: Int, tokens: Double, flops: Double,
                 flopsPerToken: Double, flopAccounting: String, params: Int, paramsNonEmbedding: Int,
@@ -72,7 +74,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
                 bestValLoss: Double? = nil, wallTimeS: Double,
                 tokensPerS: Double, schedule: String, experts: Int? = nil, topK: Int? = nil,
                 sparsity: Double? = nil, moeMaxLoadRatios: [Double]? = nil, moeMaxLoadRatio: Double? = nil,
-                dModel: Int, nLayer: Int, seed: UInt64) {
+                dModel: Int, nLayer: Int, seed: UInt64, epochs: Double? = nil) {
         self.status = status
         self.reason = reason
         self.steps = steps
@@ -100,6 +102,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         self.dModel = dModel
         self.nLayer = nLayer
         self.seed = seed
+        self.epochs = epochs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -110,7 +113,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         case finalValLossSE = "final_val_loss_se", finalEvalTokens = "final_eval_tokens"
         case wallTimeS = "wall_time_s", tokensPerS = "tokens_per_s", schedule, experts, topK = "top_k", sparsity
         case moeMaxLoadRatios = "moe_max_load_ratios", moeMaxLoadRatio = "moe_max_load_ratio"
-        case dModel = "d_model", nLayer = "n_layer", seed
+        case dModel = "d_model", nLayer = "n_layer", seed, epochs
     }
 
     public func write(to url: URL) throws {

@@ -66,11 +66,14 @@ public enum ResultsColumns {
     /// `model.parametrization` (sp, mup, completep): runs of one width differ by it in an
     /// LR-transfer sweep.
     public static let parametrization = "parametrization"
+    /// Tokens trained over the training split's tokens (summary.json's `epochs`); empty for runs
+    /// whose summary predates it.
+    public static let epochs = "epochs"
 
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
-        parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
+        epochs, parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

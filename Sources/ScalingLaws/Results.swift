@@ -5,25 +5,38 @@ public struct ParameterEstimate: Codable, Sendable, Equatable {
     public var estimate: Double
     /// [lo, hi]: the 2.5% and 97.5% percentiles of the bootstrap refits.
     public var ci95: [Double]?
+    /// Held at a value the user gave (`--fix`): not fitted, no interval.
+    public var fixed: Bool
 
-    public init(estimate: Double, ci95: [Double]? = nil) {
+    public init(estimate: Double, ci95: [Double]? = nil, fixed: Bool = false) {
         self.estimate = estimate
         self.ci95 = ci95
+        self.fixed = fixed
     }
 
     /// Builds an estimate whose interval comes from bootstrap samples (none: no interval).
     init(_ estimate: Double, samples: [Double]) {
         self.estimate = estimate
         self.ci95 = samples.isEmpty ? nil : Stats.interval95(samples)
+        self.fixed = false
     }
 
-    enum CodingKeys: String, CodingKey { case estimate, ci95 }
+    enum CodingKeys: String, CodingKey { case estimate, ci95, fixed }
 
-    /// Always writes `ci95` (null without bootstrap) so readers see one shape.
+    /// Always writes `ci95` (null without bootstrap) so readers see one shape; `fixed` only when
+    /// true (older readers and fit.json files never see it).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(estimate, forKey: .estimate)
         if let ci95 { try c.encode(ci95, forKey: .ci95) } else { try c.encodeNil(forKey: .ci95) }
+        if fixed { try c.encode(true, forKey: .fixed) }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        estimate = try c.decode(Double.self, forKey: .estimate)
+        ci95 = try c.decodeIfPresent([Double].self, forKey: .ci95)
+        fixed = try c.decodeIfPresent(Bool.self, forKey: .fixed) ?? false
     }
 
     public func contains(_ value: Double) -> Bool {
@@ -45,6 +58,15 @@ public struct ParameterTable: Codable, Sendable, Equatable {
     public var names: [String] { entries.map(\.name) }
 
     public mutating func append(_ name: String, _ value: ParameterEstimate) { entries.append((name, value)) }
+
+    /// Shows the given parameters as fixed at their values (no interval).
+    mutating func markFixed(_ fixes: [ParameterFix]) {
+        for fix in fixes {
+            if let k = entries.firstIndex(where: { $0.name == fix.name }) {
+                entries[k].value = ParameterEstimate(estimate: fix.value, fixed: true)
+            }
+        }
+    }
 
     public static func == (lhs: ParameterTable, rhs: ParameterTable) -> Bool {
         lhs.entries.count == rhs.entries.count
@@ -103,7 +125,7 @@ public protocol FitReport: Encodable, Sendable {
 /// Formats a parameter table as aligned text: parameter, estimate, 95% interval.
 public func formatParameterTable(_ table: ParameterTable) -> [String] {
     let rows = table.entries.map { entry -> [String] in
-        let ci = entry.value.ci95.map { "[\(formatNumber($0[0])), \(formatNumber($0[1]))]" } ?? "—"
+        let ci = entry.value.fixed ? "fixed (--fix)" : entry.value.ci95.map { "[\(formatNumber($0[0])), \(formatNumber($0[1]))]" } ?? "—"
         return [entry.name, formatNumber(entry.value.estimate), ci]
     }
     return formatColumns(header: ["parameter", "estimate", "95% interval"], rows: rows)

@@ -12,8 +12,15 @@
 ///   for any thread count; threads default to all active cores).
 /// - Laws (entry points): `ChinchillaFit` (Approach 3, as Besiroglu et al. 2024, plus the
 ///   shared-exponent form and compute-optimal allocation), `IsoFLOPFit` (Approach 2),
-///   `EnvelopeFit` (Approach 1), `KaplanFit`, `PowerLawFit`, `ScheduleFit` (multi-power and
-///   annealing loss-curve laws), `MoEFit` (Clark et al. and Chinchilla with a sparsity term).
+///   `EnvelopeFit` (Approach 1), `KaplanFit`, `FarseerFit` (Li et al. 2025, the data exponent
+///   depending on N), `PowerLawFit`, `ScheduleFit` (multi-power and annealing loss-curve laws),
+///   `MoEFit` (Clark et al. and Chinchilla with a sparsity term).
+/// - Prediction: `LawPredictor` (Predictor.swift), what fit.json keeps of a chinchilla, farseer,
+///   kaplan or isoflop fit (point estimate and every bootstrap draw) so a prediction at (N, D)
+///   or at a budget C gets its interval without refitting; `NumericAllocation` for laws without
+///   a closed-form compute-optimal allocation; `ComputeAccounting` (the table's C over 6ND).
+/// - Fixed parameters: `ParameterFix` and `FixedCoordinates` (Numerics), which take a parameter
+///   out of the optimiser's coordinates so it is neither fitted nor bootstrapped.
 /// - Inputs: `CSVTable` (own reader: quotes, empty cells), `ResultsTable` (results-table layout
 ///   of DESIGN.md, configurable column names), `LossCurveSet` (sweep directories with
 ///   runs/<id>/metrics.jsonl, or long-format curve CSVs), `RowSelection` (the rows of a tuned or
@@ -25,6 +32,7 @@
 /// `Encodable` (the CLI's fit.json) and keeps what a plot needs (per-budget points and parabolas,
 /// envelope points, frontier power laws with bootstrap samples and `band(at:)`).
 public enum ScalingLaws {
-    /// Bumped when the JSON layout of fit results changes.
-    public static let resultFormatVersion = 1
+    /// Bumped when the JSON layout of fit results changes. 2: `predictor` (what `predict` reads),
+    /// `holdout`, `guardrails`, `command`.
+    public static let resultFormatVersion = 2
 }

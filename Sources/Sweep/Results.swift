@@ -40,6 +40,7 @@ public enum Results {
             row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
+            row[ResultsColumns.epochs] = s.epochs.map(number) ?? .null
             return (row, run.membership)
         }
     }

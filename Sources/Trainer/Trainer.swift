@@ -267,7 +267,8 @@ public final class TrainingRun {
             wallTimeS: elapsed, tokensPerS: tokens / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
             experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
             moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),
-            dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed)
+            dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed,
+            epochs: tokens / Double(max(dataset.train.count, 1)))
         try summary.write(to: files.summary)
     }
 }

@@ -59,6 +59,13 @@ struct FitOptions: ParsableArguments {
     @Option(name: .customLong("expert-saturation"), help: "moe: Clark's Ê: none (Ê = E), fit, or START,MAX.")
     var expertSaturation: String = "none"
 
+    @Option(name: .customLong("fix"), help: ArgumentHelp("chinchilla, farseer: hold a parameter at a value instead of fitting it, e.g. E=1.7 (repeatable, or a comma list).", valueName: "NAME=VALUE"))
+    var fix: [String] = []
+    @Option(help: ArgumentHelp("chinchilla, farseer, kaplan, isoflop: leave the rows with C, N or D beyond a bound out of the fit and predict them: 'C>=1e13' (operators >=, >, <=, <).", valueName: "VAR OP NUMBER"))
+    var holdout: String?
+    @Option(name: .customLong("holdout-runs"), help: "Like --holdout, by comma-separated run ids.")
+    var holdoutRuns: String?
+
     @Option(help: "Bootstrap seed.")
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores).")
@@ -66,10 +73,11 @@ struct FitOptions: ParsableArguments {
 
     /// Fits `law`: checks the options the law reads, then hands the request to FitReports, whose
     /// input and output errors become one-line user errors.
-    func fit(_ law: FitLaw) throws -> FittedReport {
+    func fit(_ law: FitLaw, commandLine: String? = nil) throws -> FittedReport {
         if let threads, threads < 1 { throw CLIError("--threads must be ≥ 1, got \(threads)") }
         if let bootstrap, bootstrap < 0 { throw CLIError("--bootstrap must be ≥ 0, got \(bootstrap)") }
-        let request = try self.request(law)
+        var request = try self.request(law)
+        request.commandLine = commandLine
         return try userErrors { try FittedReport(request) }
     }
 
@@ -82,7 +90,19 @@ struct FitOptions: ParsableArguments {
         request.seed = seed
         request.threads = threads
         request.allRows = allRows
+        request.fixed = try parsedFixes()
+        switch (holdout, holdoutRuns) {
+        case (let rule?, nil): request.holdout = try userErrors { try HoldoutRule.parse(rule) }
+        case (nil, let runs?):
+            let ids = runs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !ids.isEmpty else { throw CLIError("--holdout-runs '\(runs)': expected comma-separated run ids") }
+            request.holdout = .runs(ids)
+        case (_?, _?): throw CLIError("give --holdout or --holdout-runs, not both")
+        case (nil, nil): break
+        }
         switch law {
+        case .farseer:
+            request.budgets = try parsedBudgets()
         case .chinchilla:
             request.sharedExponent = sharedExponent
             request.budgets = try parsedBudgets()
@@ -135,6 +155,17 @@ struct FitOptions: ParsableArguments {
                 throw CLIError("--budgets: '\(trimmed)' is not a positive number of FLOPs")
             }
             return value
+        }
+    }
+
+    /// `--fix E=1.7 --fix alpha=0.3` or `--fix E=1.7,alpha=0.3`: names are checked by the law.
+    func parsedFixes() throws -> [ParameterFix] {
+        try fix.flatMap { $0.split(separator: ",") }.map { item in
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+                throw CLIError("--fix '\(item)': expected NAME=VALUE with a number, e.g. E=1.7")
+            }
+            return ParameterFix(name: parts[0], value: value)
         }
     }
 

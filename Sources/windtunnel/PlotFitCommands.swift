@@ -49,7 +49,7 @@ struct PlotFitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Fit diagnostics: predicted vs observed loss and residuals (schedule: observed vs predicted curves).")
 
-    enum Law: String, ExpressibleByArgument, CaseIterable { case chinchilla, kaplan, power, moe, schedule }
+    enum Law: String, ExpressibleByArgument, CaseIterable { case chinchilla, kaplan, power, moe, schedule, farseer }
 
     @Option(help: "The law to diagnose.")
     var law: Law = .chinchilla

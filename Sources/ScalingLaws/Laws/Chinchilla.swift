@@ -66,13 +66,29 @@ public struct ComputeOptimalEstimate: Codable, Sendable, Equatable {
     }
 
     init(budget: Double, point: ChinchillaParameters, samples: [ChinchillaParameters]) {
-        let p = point.computeOptimal(budget: budget)
-        let s = samples.map { $0.computeOptimal(budget: budget) }
+        self.init(budget: budget, point: point.computeOptimal(budget: budget), samples: samples.map { $0.computeOptimal(budget: budget) })
+    }
+
+    /// From the allocation at the point estimate and at each bootstrap draw; `budget` is what the
+    /// row shows as C (in the table's units when the allocation was solved in 6ND units).
+    init(budget: Double, point p: ComputeOptimalPoint, samples s: [ComputeOptimalPoint]) {
         C = budget
         nOpt = ParameterEstimate(p.nOpt, samples: s.map(\.nOpt))
         dOpt = ParameterEstimate(p.dOpt, samples: s.map(\.dOpt))
         tokensPerParameter = ParameterEstimate(p.tokensPerParameter, samples: s.map(\.tokensPerParameter))
         loss = ParameterEstimate(p.loss, samples: s.map(\.loss))
+    }
+}
+
+extension ComputeOptimalEstimate {
+    /// The "compute-optimal allocation" table of the human-readable report (nothing when empty).
+    static func tableLines(_ estimates: [ComputeOptimalEstimate]) -> [String] {
+        guard !estimates.isEmpty else { return [] }
+        let rows = estimates.map { p in
+            [formatNumber(p.C), formatEstimate(p.nOpt), formatEstimate(p.dOpt),
+             formatEstimate(p.tokensPerParameter), formatEstimate(p.loss)]
+        }
+        return ["compute-optimal allocation:"] + formatColumns(header: ["C", "N_opt", "D_opt", "tokens/param", "loss"], rows: rows)
     }
 }
 
@@ -126,6 +142,9 @@ public struct ChinchillaOptions: Sendable, Equatable {
     /// Grid starts first run this many iterations; the 20 best then run to convergence
     /// (`minimizeFromStarts(_:starts:screeningIterations:…)`). nil: every start to convergence.
     public var screeningIterations: Int? = 30
+    /// Parameters held at given values (E, A, B, alpha, beta; with a shared exponent alpha only):
+    /// removed from the optimiser's coordinates, so they are neither fitted nor bootstrapped.
+    public var fixed: [ParameterFix] = []
 
     public init() {}
 }
@@ -149,35 +168,37 @@ public struct ChinchillaResult: FitReport {
     public var warnings: [String]
     /// Every successful bootstrap refit, in replicate order (for bands in plots; not in JSON).
     public var bootstrapSamples: [ChinchillaParameters]
+    /// Parameters held fixed (`ChinchillaOptions.fixed`); the parameter table marks them.
+    public var fixed: [ParameterFix] = []
+    /// The fitted rows' C over 6ND (median; 1 when C is 6ND): budgets are in the table's C units
+    /// and the allocation is solved along 6ND = C / cPer6ND, so `--budgets`, `predict --c` and
+    /// the held-out extrapolation factors all read C the same way.
+    public var cPer6ND: Double = 1
 
     public func predictLoss(n: Double, d: Double) -> Double { point.loss(n: n, d: d) }
 
     /// The compute-optimal allocation at any budget, with 95% intervals over the bootstrap refits
     /// (none without bootstrap): what `computeOptimal` holds for `options.budgets`, for plots.
     public func computeOptimal(at budget: Double) -> ComputeOptimalEstimate {
-        ComputeOptimalEstimate(budget: budget, point: point, samples: bootstrapSamples)
+        ComputeOptimalEstimate(budget: budget, point: point.computeOptimal(budget: budget / cPer6ND),
+                               samples: bootstrapSamples.map { $0.computeOptimal(budget: budget / cPer6ND) })
     }
 
     public func detailLines() -> [String] {
         var lines = ["objective (Σ Huber, δ=\(formatNumber(optimizerDelta))): \(formatNumber(objective)) on \(nRows) rows (\(lossColumn))"]
         lines.append("allocation under C = 6ND: N_opt = G·(C/6)^a, D_opt = (C/6)^b / G")
-        lines += formatParameterTable(allocation)
-        if !computeOptimal.isEmpty {
-            lines.append("compute-optimal allocation:")
-            let rows = computeOptimal.map { p in
-                [formatNumber(p.C), formatEstimate(p.nOpt), formatEstimate(p.dOpt),
-                 formatEstimate(p.tokensPerParameter), formatEstimate(p.loss)]
-            }
-            lines += formatColumns(header: ["C", "N_opt", "D_opt", "tokens/param", "loss"], rows: rows)
+        if abs(cPer6ND - 1) > 1e-3 {
+            lines.append("the table's C is \(formatNumber(cPer6ND))× 6ND (median of the fitted rows): budgets below are in its units, solved along 6ND = C / \(formatNumber(cPer6ND))")
         }
-        return lines
+        lines += formatParameterTable(allocation)
+        return lines + ComputeOptimalEstimate.tableLines(computeOptimal)
     }
 
     var optimizerDelta: Double { optimizer.huberDelta ?? 0 }
 
     enum CodingKeys: String, CodingKey {
         case law, parameters, allocation, objective, lossColumn = "loss_column", nRows = "n_rows"
-        case computeOptimal = "compute_optimal", residuals, optimizer, warnings
+        case computeOptimal = "compute_optimal", residuals, optimizer, warnings, cPer6ND = "C_per_6ND"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded"
     }
 }
@@ -225,21 +246,43 @@ public enum ChinchillaFit {
         let shared = options.sharedExponent
         let law = shared ? "chinchilla (shared exponent α = β)" : "chinchilla"
         try rows.validate(law: law)
-        let dimension = shared ? 4 : 5
+        let fixed = try fixedCoordinates(options.fixed, shared: shared)
+        let dimension = (shared ? 4 : 5) - fixed.count
         guard rows.count > dimension else {
-            throw FitError("\(law): \(rows.count) rows for \(dimension) parameters; need at least \(dimension + 1)")
+            throw FitError("\(law): \(rows.count) rows for \(dimension) \(fixed.isEmpty ? "" : "free ")parameters; need at least \(dimension + 1)")
         }
-        let objective = Self.objective(rows, shared: shared, delta: options.huberDelta)
-        let starts = options.grid.starts(shared: shared)
+        let objective = FixedCoordinates(Self.objective(rows, shared: shared, delta: options.huberDelta), fixed: fixed)
+        let starts = objective.reducedStarts(options.grid.starts(shared: shared))
         let engine = MultiStartBootstrap(
             starts: starts, screeningIterations: options.screeningIterations, bootstrap: options.bootstrap,
             extraMinima: options.bootstrapExtraMinima, perturbedStarts: options.bootstrapPerturbedStarts,
-            jitter: shared ? [1, 1, 0.2, 0.05] : [1, 1, 0.2, 0.05, 0.05], optimizer: options.optimizer,
+            jitter: objective.reduce(shared ? [1, 1, 0.2, 0.05] : [1, 1, 0.2, 0.05, 0.05]), optimizer: options.optimizer,
             refitOptimizer: options.refitOptimizer, threads: FitThreads.resolve(options.threads))
         let outcome = engine.run(objective)
         guard outcome.search.best.value.isFinite else { throw FitError("\(law): no start reached a finite objective") }
-        return makeResult(law: law, rows: rows, objective: objective, theta: outcome.best, shared: shared,
-                          search: outcome.search, starts: starts, samples: outcome.samples, options: options)
+        var result = makeResult(law: law, rows: rows, objective: objective.base, theta: objective.expand(outcome.best), shared: shared,
+                                search: outcome.search, bestStart: objective.expand(starts[outcome.search.bestStartIndex]),
+                                startCount: starts.count, samples: outcome.samples.map(objective.expand), options: options)
+        result.parameters.markFixed(options.fixed)
+        result.fixed = options.fixed
+        return result
+    }
+
+    /// The fitting coordinates of `--fix` values: E, A, B by their logs, the exponents as they are.
+    static func fixedCoordinates(_ fixes: [ParameterFix], shared: Bool) throws -> [Int: Double] {
+        let law = shared ? "chinchilla (shared exponent)" : "chinchilla"
+        try ParameterFix.validate(fixes, names: shared ? ["E", "A", "B", "alpha"] : names, law: law)
+        var fixed: [Int: Double] = [:]
+        for fix in fixes {
+            switch fix.name {
+            case "E", "A", "B":
+                guard fix.value > 0 else { throw FitError("--fix \(fix.name)=\(formatNumber(fix.value)): must be positive") }
+                fixed[["A": 0, "B": 1, "E": 2][fix.name]!] = Foundation.log(fix.value)
+            case "alpha": fixed[3] = fix.value
+            default: fixed[4] = fix.value
+            }
+        }
+        return fixed
     }
 
     /// Runs the optimiser from one start only (no grid, no bootstrap): used to check that a
@@ -270,7 +313,7 @@ public enum ChinchillaFit {
     }
 
     static func makeResult(law: String, rows: ScalingRows, objective: LogSumExpObjective, theta: [Double],
-                           shared: Bool, search: MultiStartResult, starts: [[Double]], samples: [[Double]],
+                           shared: Bool, search: MultiStartResult, bestStart: [Double], startCount: Int, samples: [[Double]],
                            options: ChinchillaOptions) -> ChinchillaResult {
         let point = ChinchillaParameters(theta: theta, shared: shared)
         let sampled = samples.map { ChinchillaParameters(theta: $0, shared: shared) }
@@ -288,16 +331,19 @@ public enum ChinchillaFit {
             Residual(runID: rows.runIDs[i], observed: rows.loss[i], predicted: point.loss(n: rows.n[i], d: rows.d[i]))
         }
         var warnings = rows.warnings
+        let ratio = ComputeAccounting.ratio(rows)
         let failed = options.bootstrap.resamples - samples.count
         if failed > 0 { warnings.append("\(failed) of \(options.bootstrap.resamples) bootstrap refits failed and were dropped") }
         return ChinchillaResult(
             law: law, parameters: parameters, allocation: allocation,
-            computeOptimal: options.budgets.map { ComputeOptimalEstimate(budget: $0, point: point, samples: sampled) },
+            computeOptimal: options.budgets.map { c in
+                ComputeOptimalEstimate(budget: c, point: point.computeOptimal(budget: c / ratio), samples: sampled.map { $0.computeOptimal(budget: c / ratio) })
+            },
             point: point, objective: objective.rawValue(theta), nRows: rows.count, lossColumn: rows.lossColumn,
             residuals: residuals, bootstrapResamples: options.bootstrap.resamples, bootstrapSucceeded: samples.count,
-            optimizer: OptimizerSummary(starts: starts.count, bestStart: starts[search.bestStartIndex],
+            optimizer: OptimizerSummary(starts: startCount, bestStart: bestStart,
                                         iterations: search.best.iterations, termination: search.best.termination,
                                         gradientNorm: search.best.gradientNorm, huberDelta: options.huberDelta),
-            warnings: warnings, bootstrapSamples: sampled)
+            warnings: warnings, bootstrapSamples: sampled, cPer6ND: ratio)
     }
 }

@@ -114,6 +114,9 @@ public struct IsoFLOPResult: FitReport {
     public var budgets: [IsoFLOPBudgetFit]
     public var nFrontier: PowerLawFrontier
     public var dFrontier: PowerLawFrontier
+    /// The frontier loss L*(C) = k_L·C^e through the used budgets' parabola minima: what the
+    /// approach predicts for a compute-optimal run at another budget.
+    public var lossFrontier: PowerLawFrontier
     public var computeOptimal: [FrontierPrediction]
     public var window: IsoFLOPWindow
     public var nRows: Int
@@ -129,12 +132,13 @@ public struct IsoFLOPResult: FitReport {
              b.dOpt.map(formatEstimate) ?? "—", b.lossOpt.map(formatNumber) ?? "—", b.used ? "" : (b.note ?? "skipped")]
         }
         lines += formatColumns(header: ["C", "points", "N*", "D*", "loss*", "note"], rows: rows)
+        lines.append("frontier loss: loss* = k_L·C^e, e = \(formatEstimate(lossFrontier.exponent)), k_L = \(formatEstimate(lossFrontier.coefficient))")
         lines += FrontierPrediction.tableLines(computeOptimal)
         return lines
     }
 
     enum CodingKeys: String, CodingKey {
-        case law, parameters, budgets, nFrontier = "N_frontier", dFrontier = "D_frontier"
+        case law, parameters, budgets, nFrontier = "N_frontier", dFrontier = "D_frontier", lossFrontier = "loss_frontier"
         case computeOptimal = "compute_optimal", window, nRows = "n_rows", lossColumn = "loss_column"
         case bootstrapResamples = "bootstrap_resamples", bootstrapSucceeded = "bootstrap_succeeded", warnings
     }
@@ -146,6 +150,7 @@ public struct IsoFLOPResult: FitReport {
         try c.encode(budgets, forKey: .budgets)
         try c.encode(nFrontier, forKey: .nFrontier)
         try c.encode(dFrontier, forKey: .dFrontier)
+        try c.encode(lossFrontier, forKey: .lossFrontier)
         try c.encode(computeOptimal, forKey: .computeOptimal)
         try c.encode(window.description, forKey: .window)
         try c.encode(nRows, forKey: .nRows)
@@ -251,31 +256,35 @@ public enum IsoFLOPFit {
             throw FitError("isoflop: only \(used.count) budget(s) have a bracketed minimum; the frontier needs at least 2 (\(warnings.joined(separator: "; ")))")
         }
         let cs = used.map(\.C)
-        let nStar = used.map { $0.nOpt!.estimate }, dStar = used.map { $0.dOpt!.estimate }
+        let nStar = used.map { $0.nOpt!.estimate }, dStar = used.map { $0.dOpt!.estimate }, lossStar = used.map { $0.lossOpt! }
         guard let nLine = PowerLawFrontier.fitLogLog(x: cs, y: nStar),
-              let dLine = PowerLawFrontier.fitLogLog(x: cs, y: dStar) else {
+              let dLine = PowerLawFrontier.fitLogLog(x: cs, y: dStar),
+              let lossLine = PowerLawFrontier.fitLogLog(x: cs, y: lossStar) else {
             throw FitError("isoflop: the used budgets all have the same C; cannot fit N* against C")
         }
 
         // Bootstrap: per replicate, per-budget optima (nil when the budget dropped out) and frontiers.
-        struct Replicate { var nOpt: [Double?]; var dOpt: [Double?]; var n: [Double]?; var d: [Double]? }
+        struct Replicate { var nOpt: [Double?]; var dOpt: [Double?]; var n: [Double]?; var d: [Double]?; var loss: [Double]? }
         let replicates: [Replicate] = runBootstrap(options.bootstrap, threads: threads) { _, rng in
-            var nOpt: [Double?] = [], dOpt: [Double?] = []
+            var nOpt: [Double?] = [], dOpt: [Double?] = [], lossOpt: [Double?] = []
             for b in budgets {
                 let counts = resampleCounts(b.n.count, &rng)
                 let f = fitBudget(b, weights: counts, window: window, skipEdges: skipEdges)
                 nOpt.append(f.used ? f.nOpt!.estimate : nil)
                 dOpt.append(f.used ? f.dOpt!.estimate : nil)
+                lossOpt.append(f.used ? f.lossOpt! : nil)
             }
-            var cUsed: [Double] = [], nUsed: [Double] = [], dUsed: [Double] = []
+            var cUsed: [Double] = [], nUsed: [Double] = [], dUsed: [Double] = [], lossUsed: [Double] = []
             for (k, b) in budgets.enumerated() {
-                if let n = nOpt[k], let d = dOpt[k] { cUsed.append(b.C); nUsed.append(n); dUsed.append(d) }
+                if let n = nOpt[k], let d = dOpt[k], let l = lossOpt[k] { cUsed.append(b.C); nUsed.append(n); dUsed.append(d); lossUsed.append(l) }
             }
-            var replicate = Replicate(nOpt: nOpt, dOpt: dOpt, n: nil, d: nil)
+            var replicate = Replicate(nOpt: nOpt, dOpt: dOpt, n: nil, d: nil, loss: nil)
             if Set(cUsed).count >= 2, let nl = PowerLawFrontier.fitLogLog(x: cUsed, y: nUsed),
-               let dl = PowerLawFrontier.fitLogLog(x: cUsed, y: dUsed) {
+               let dl = PowerLawFrontier.fitLogLog(x: cUsed, y: dUsed),
+               lossUsed.allSatisfy({ $0 > 0 }), let ll = PowerLawFrontier.fitLogLog(x: cUsed, y: lossUsed) {
                 replicate.n = [nl.exponent, nl.logCoefficient]
                 replicate.d = [dl.exponent, dl.logCoefficient]
+                replicate.loss = [ll.exponent, ll.logCoefficient]
             }
             return replicate
         }.compactMap { $0 }
@@ -285,11 +294,13 @@ public enum IsoFLOPFit {
             fits[k].nOpt = ParameterEstimate(fits[k].nOpt!.estimate, samples: nSamples)
             fits[k].dOpt = ParameterEstimate(fits[k].dOpt!.estimate, samples: dSamples)
         }
-        let nSamples = replicates.compactMap(\.n), dSamples = replicates.compactMap(\.d)
+        let nSamples = replicates.compactMap(\.n), dSamples = replicates.compactMap(\.d), lossSamples = replicates.compactMap(\.loss)
         let nFrontier = PowerLawFrontier(exponent: nLine.exponent, logCoefficient: nLine.logCoefficient,
                                          points: zip(cs, nStar).map { [$0, $1] }, samples: nSamples)
         let dFrontier = PowerLawFrontier(exponent: dLine.exponent, logCoefficient: dLine.logCoefficient,
                                          points: zip(cs, dStar).map { [$0, $1] }, samples: dSamples)
+        let lossFrontier = PowerLawFrontier(exponent: lossLine.exponent, logCoefficient: lossLine.logCoefficient,
+                                            points: zip(cs, lossStar).map { [$0, $1] }, samples: lossSamples)
         var parameters = ParameterTable()
         parameters.append("a", nFrontier.exponent)
         parameters.append("k", nFrontier.coefficient)
@@ -304,7 +315,7 @@ public enum IsoFLOPFit {
         if options.bootstrap.resamples > 0 && nSamples.count < options.bootstrap.resamples {
             warnings.append("\(options.bootstrap.resamples - nSamples.count) of \(options.bootstrap.resamples) bootstrap replicates had fewer than 2 usable budgets and were dropped")
         }
-        return IsoFLOPResult(parameters: parameters, budgets: fits, nFrontier: nFrontier, dFrontier: dFrontier,
+        return IsoFLOPResult(parameters: parameters, budgets: fits, nFrontier: nFrontier, dFrontier: dFrontier, lossFrontier: lossFrontier,
                              computeOptimal: predictions, window: window, nRows: budgets.reduce(0) { $0 + $1.n.count },
                              lossColumn: "loss", bootstrapResamples: options.bootstrap.resamples,
                              bootstrapSucceeded: nSamples.count, warnings: warnings)

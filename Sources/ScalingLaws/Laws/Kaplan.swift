@@ -49,6 +49,9 @@ public struct KaplanResult: FitReport {
     public var bootstrapResamples: Int
     public var bootstrapSucceeded: Int
     public var warnings: [String]
+    /// The joint law's bootstrap refits in replicate order (not in JSON; fit.json's predictor
+    /// keeps them).
+    public var jointSamples: [KaplanJointParameters] = []
 
     public func detailLines() -> [String] {
         ["L(N) on the lowest loss per N (\(lossOfN.points.count) sizes), L(D) on the lowest loss per D (\(lossOfD.points.count)),",
@@ -165,7 +168,8 @@ public enum KaplanFit {
                             residuals: rows.n.indices.map { Residual(runID: rows.runIDs[$0], observed: rows.loss[$0],
                                                                      predicted: joint.loss(n: rows.n[$0], d: rows.d[$0])) },
                             nRows: rows.count, lossColumn: rows.lossColumn, bootstrapResamples: options.bootstrap.resamples,
-                            bootstrapSucceeded: replicates.count, warnings: warnings)
+                            bootstrapSucceeded: replicates.count, warnings: warnings,
+                            jointSamples: js.map { KaplanJointParameters(nC: Foundation.exp($0[0]), dC: Foundation.exp($0[1]), alphaN: $0[2], alphaD: $0[3]) })
     }
 
     /// L(N), L(D), L(C) on (re)weighted rows: (log x_c, α, points). nil when a law has < 2 points.
