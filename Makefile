@@ -26,19 +26,22 @@ data/shakespeare_bpe1k/meta.json: data/shakespeare/input.txt
 
 data: data/shakespeare_char/meta.json data/shakespeare_bpe1k/meta.json
 
-# The wind tunnel end to end: an isoFLOP sweep (3 budgets × 4–5 sizes on Shakespeare, ~8 min on
-# 2 cores), then Chinchilla approaches 2 and 3 with bootstrap intervals and their SVG charts.
+# The wind tunnel end to end: an isoFLOP sweep on Shakespeare (budgets 1e10-3.2e11, 4-5 sizes
+# each, every point tuned over 3 LRs) plus one held-out run at 10x the largest fitted budget
+# (~10 min on 2 cores); then approaches 2 and 3 fitted without the held-out run, each predicting
+# it (observed, predicted, 95% interval, error), with reports and SVG charts.
 # Rerunning skips finished runs and resumes interrupted ones.
 QUICKSTART := sweeps/quickstart
+HOLDOUT := 'C>=1e12'
 
 demo: build data
 	$(BIN) bench gemm
 	$(BIN) sweep plan Configs/sweeps/quickstart.json
 	$(BIN) sweep run Configs/sweeps/quickstart.json   # one run per core, 1 thread each
-	$(BIN) fit --law isoflop --input $(QUICKSTART) --out $(QUICKSTART)/fit-isoflop
-	$(BIN) fit --law chinchilla --input $(QUICKSTART) --budgets 1e13,1e14,1e15 --out $(QUICKSTART)/fit-chinchilla
 	$(BIN) plot curves --input $(QUICKSTART) --x flops --out $(QUICKSTART)/curves.svg
-	@echo "charts: $(QUICKSTART)/fit-isoflop/{isoflop,frontier}.svg, $(QUICKSTART)/fit-chinchilla/*.svg, $(QUICKSTART)/curves.svg"
+	$(BIN) fit --law isoflop --input $(QUICKSTART) --holdout $(HOLDOUT) --out $(QUICKSTART)/fit-isoflop
+	$(BIN) fit --law chinchilla --input $(QUICKSTART) --holdout $(HOLDOUT) --out $(QUICKSTART)/fit-chinchilla
+	@echo "reports: $(QUICKSTART)/fit-isoflop/report.md, $(QUICKSTART)/fit-chinchilla/report.md (charts beside them), $(QUICKSTART)/curves.svg"
 
 # nanoGPT's CPU Shakespeare-char config (2000 steps; val loss ≈ 1.90).
 train-shakespeare: build data
