@@ -91,7 +91,9 @@ struct SweepCommand: ParsableCommand {
         @Argument(help: "Sweep spec (JSON).") var spec: String
 
         func run() throws {
-            print(SweepTables.status(try loadPlan(spec)), terminator: "")
+            let plan = try loadPlan(spec)
+            for line in plan.store.repairStaleRecords(plan) { print("repaired \(line)") }
+            print(SweepTables.status(plan), terminator: "")
         }
     }
 
@@ -112,11 +114,16 @@ struct SweepCommand: ParsableCommand {
         }
 
         func run() throws {
-            let rows = Sweep.Results.rows(try loadPlan(spec))
+            let plan = try loadPlan(spec)
+            // A finished run whose summary.json cannot be read is missing from the table: say so.
+            for (id, reason) in plan.store.unreadableSummaries(plan) {
+                warn("warning: run \(id) is not in the table: \(plan.store.files(id).summary.path) is unreadable (\(reason)); `windtunnel sweep run` rebuilds it from the final checkpoint")
+            }
+            let rows = Sweep.Results.rows(plan)
             print(csv ? Sweep.Results.csv(rows) : jsonl ? Sweep.Results.jsonl(rows) : SweepTables.results(rows), terminator: "")
             // The table prints its edge warnings; CSV and JSONL stay machine-readable.
             if csv || jsonl {
-                for w in Sweep.Results.edgeWarnings(rows) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+                for w in Sweep.Results.edgeWarnings(rows) { warn(w) }
             }
         }
     }
@@ -161,11 +168,20 @@ private func loadPlan(_ path: String) throws -> SweepPlan {
     try sweepErrors { try SweepPlanner.plan(specAt: URL(fileURLWithPath: path)) }
 }
 
-/// Library errors become CLI user errors (exit 1, message on stderr).
+/// Library errors become CLI user errors (exit 1, message on stderr); file errors read
+/// `path: reason`.
 private func sweepErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as SweepError { throw CLIError(e.description) } catch let e as ConfigError {
         throw CLIError(e.description)
+    } catch let e as RunLockError {
+        throw CLIError(e.description)
+    } catch let e where FileErrors.describe(e) != nil {
+        throw CLIError(FileErrors.message(e))
     }
+}
+
+private func warn(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 private func resolveJobs(_ jobs: Int?, threadsPerJob: Int, oversubscribe: Bool) throws -> Int {
