@@ -46,7 +46,11 @@ private struct TreeDecoder: Decoder {
 
     func failure(_ message: String) -> ConfigError { ConfigError(path, message) }
 
-    func expected(_ what: String) -> ConfigError { failure("expected \(what), got \(shown(value))") }
+    /// "expected an integer"; the value is shown when it is the right kind but not a fitting one
+    /// ("expected an integer, got 2.5").
+    func expected(_ what: String, showing: Bool = false) -> ConfigError {
+        failure("expected \(what)" + (showing ? ", got \(shown(value))" : ""))
+    }
 
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         do {
@@ -62,12 +66,12 @@ private struct TreeDecoder: Decoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = value else { throw expected("an object") }
+        guard case .object(let members) = value else { throw failure("expected an object, got \(kindName(value))") }
         return KeyedDecodingContainer(KeyedTree<Key>(members: members, decoder: self))
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
-        guard case .array(let items) = value else { throw expected("a list") }
+        guard case .array(let items) = value else { throw failure("expected a list, got \(kindName(value))") }
         return UnkeyedTree(items: items, decoder: self)
     }
 
@@ -86,7 +90,7 @@ private struct TreeDecoder: Decoder {
             if let v = T(exactly: i) { return v }
             number = Double(i)
         case .double(let d):
-            guard d.isFinite, d == d.rounded() else { throw expected("an integer") }
+            guard d.isFinite, d == d.rounded() else { throw expected("an integer", showing: true) }
             if let v = T(exactly: d) { return v }
             number = d
         default:

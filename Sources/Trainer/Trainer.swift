@@ -342,17 +342,21 @@ public final class TrainingRun {
 /// takes over.
 public final class RunDirectoryLock {
     let url: URL
+    /// False when this process already held the lock (a second `TrainingRun` on the directory
+    /// in one process, as tests build them): the first holder releases it.
+    let owned: Bool
 
     init(_ files: RunFiles) throws {
         url = files.lock
         let owner: LockOwner?
         do { owner = try RunLock.acquire(url) } catch { throw TrainingError("\(error)") }
-        if let owner {
+        if let owner, owner.pid != getpid() || owner.host != hostName() {
             throw TrainingError("\(files.directory.path): another train process (\(owner.summary)) is using this run directory")
         }
+        owned = owner == nil
     }
 
-    deinit { RunLock.release(url) }
+    deinit { if owned { RunLock.release(url) } }
 }
 
 public struct TrainingError: Error, CustomStringConvertible {
