@@ -84,13 +84,15 @@ public struct MemoryEstimate: Sendable {
             throw ConfigError(["model"] + field.split(separator: ".").map(String.init),
                               "the model (≈ \(compactNumber(m.roughParameterCount)) parameters, with gradients and AdamW state) needs \(need)")
         case "activations":
-            let candidates: [(String, Double)] = [
-                ("train.batch_size", Double(config.train.batchSize) / 512), ("model.context_length", Double(m.contextLength) / 8192),
-                ("model.n_layer", Double(m.nLayer) / 48), ("model.d_ff", Double(m.feedForwardWidth) / Double(4 * max(m.dModel, 1))),
+            let candidates: [(field: String, value: Int, ratio: Double)] = [
+                ("train.batch_size", config.train.batchSize, Double(config.train.batchSize) / 512),
+                ("model.context_length", m.contextLength, Double(m.contextLength) / 8192),
+                ("model.n_layer", m.nLayer, Double(m.nLayer) / 48),
+                ("model.d_ff", m.feedForwardWidth, Double(m.feedForwardWidth) / Double(4 * max(m.dModel, 1))),
             ]
-            let field = candidates.max { $0.1 < $1.1 }!.0
-            throw ConfigError(field.split(separator: ".").map(String.init),
-                              "\(field == "train.batch_size" ? "\(config.train.batchSize)" : "this value"): the activations of one micro-batch of \(config.train.batchSize) × \(m.contextLength) tokens need \(need)")
+            let driver = candidates.max { $0.ratio < $1.ratio }!
+            throw ConfigError(driver.field.split(separator: ".").map(String.init),
+                              "\(driver.value): the activations of one micro-batch of \(config.train.batchSize) × \(m.contextLength) tokens need \(need)")
         default:
             throw ConfigError(["train", "eval_batches"], "\(config.train.evalBatches) eval batches of \(config.train.batchSize) windows need \(need)")
         }
