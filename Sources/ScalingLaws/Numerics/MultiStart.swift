@@ -175,9 +175,12 @@ struct MultiStartBootstrap: Sendable {
         var failedRefits: Int
     }
 
+    /// Above this many rows the grid is screened on an evenly spaced subsample of this size (see
+    /// `search`): the screen only ranks basins, and its cost grows with starts × rows.
+    static let screeningRowLimit = 2_000
+
     func run<O: ResamplableObjective>(_ objective: O) -> Outcome {
-        let search = minimizeFromStarts(objective, starts: starts, screeningIterations: screeningIterations,
-                                        options: optimizer, threads: threads)
+        let search = self.search(objective)
         let best = search.best.x
         var refitStarts = search.distinctMinima(count: 1 + extraMinima)
         if refitStarts.first != best { refitStarts.insert(best, at: 0) }
@@ -192,5 +195,43 @@ struct MultiStartBootstrap: Sendable {
         }
         let samples = refits.compactMap { $0 }
         return Outcome(search: search, best: best, samples: samples, failedRefits: refits.count - samples.count)
+    }
+
+    /// The multi-start search with its work bounded. A large table (100k rows: 24 min on the
+    /// Chinchilla grid) is screened on `screeningRowLimit` evenly spaced rows; every screened
+    /// point is then scored on all rows (one evaluation each) and the best `polishCount` run to
+    /// convergence on all rows, so the estimate is still the full data's optimum. Small tables
+    /// take the exact path they always did.
+    func search<O: ResamplableObjective>(_ objective: O, polishCount: Int = 20) -> MultiStartResult {
+        let rows = objective.rowCount, limit = Self.screeningRowLimit
+        guard screeningIterations != nil, rows > limit else {
+            return minimizeFromStarts(objective, starts: starts, screeningIterations: screeningIterations,
+                                      options: optimizer, threads: threads)
+        }
+        var counts = [Double](repeating: 0, count: rows)
+        for k in 0..<limit { counts[k * rows / limit] = 1 }
+        let subsample = objective.reweighted(counts)
+        let screened = minimizeFromStarts(subsample, starts: starts, screeningIterations: screeningIterations,
+                                          polishCount: polishCount, options: optimizer, threads: threads)
+        var scored = parallelMap(screened.runs.count, threads: threads) { i -> LBFGSResult in
+            var run = screened.runs[i]
+            var gradient = [Double](repeating: 0, count: run.x.count)
+            run.value = run.value.isFinite ? objective.evaluate(run.x, gradient: &gradient) : run.value
+            return run
+        }
+        let chosen = Array(scored.indices.filter { scored[$0].value.isFinite }
+            .sorted { (scored[$0].value, $0) < (scored[$1].value, $1) }.prefix(polishCount))
+        let polishStarts = chosen.map { scored[$0].x }, options = optimizer
+        let polished = parallelMap(chosen.count, threads: threads) { k in
+            minimizeLBFGS(objective, from: polishStarts[k], options: options)
+        }
+        for (k, index) in chosen.enumerated() where polished[k].value <= scored[index].value {
+            var run = polished[k]
+            run.iterations += scored[index].iterations
+            run.evaluations += scored[index].evaluations
+            scored[index] = run
+        }
+        let best = bestIndex(scored)
+        return MultiStartResult(best: scored[best], bestStartIndex: best, runs: scored)
     }
 }
