@@ -88,14 +88,6 @@ public final class TrainingRun {
             throw TrainingError("\(directory.path) already holds a run; pass --resume to continue it or choose another --out")
         }
         if resume { try Self.checkResumeConfig(config, files: files) }
-        if resume, case .unreadable(let reason) = files.summaryState {
-            // A finished run's result is rebuilt from its final checkpoint (the final eval is
-            // deterministic); the unreadable file is kept aside, never silently replaced.
-            guard rename(files.summary.path, files.corruptSummary.path) == 0 else {
-                throw TrainingError("\(files.summary.path): unreadable (\(reason)) and cannot be moved aside: \(String(cString: strerror(errno)))")
-            }
-            observer?.message("\(files.summary.path): unreadable (\(reason)); moved to \(files.corruptSummary.lastPathComponent), rebuilding it from the checkpoint")
-        }
 
         let dataDir = URL(fileURLWithPath: config.data.dir)
         dataset = try TokenDataset(directory: dataDir)
@@ -123,6 +115,15 @@ public final class TrainingRun {
             if let initFrom = config.initFrom {
                 try restore(from: URL(fileURLWithPath: initFrom.checkpoint), carryTime: false)
             }
+        }
+        if resume, case .unreadable(let reason) = files.summaryState {
+            // A finished run's result is rebuilt from its final checkpoint (the final eval is
+            // deterministic); the unreadable file is kept aside, never silently replaced, and
+            // only once the run could be restored (until then `sweep status` still reports it).
+            guard rename(files.summary.path, files.corruptSummary.path) == 0 else {
+                throw TrainingError("\(files.summary.path): unreadable (\(reason)) and cannot be moved aside: \(String(cString: strerror(errno)))")
+            }
+            observer?.message("\(files.summary.path): unreadable (\(reason)); moved to \(files.corruptSummary.lastPathComponent), rebuilding it from the checkpoint")
         }
         try config.jsonData().write(to: files.config, options: .atomic)
     }
