@@ -25,6 +25,7 @@ struct SweepCommand: ParsableCommand {
 
         func run() throws {
             let plan = try loadPlan(spec)
+            try checkMemory(plan)
             let jobs = try resolveJobs(jobs, threadsPerJob: threadsPerJob, oversubscribe: true)
             let estimates = probe ? TimeEstimates.measure(plan) { config in
                 let m = ThroughputProbe.measure(config, threads: threadsPerJob)
@@ -52,6 +53,7 @@ struct SweepCommand: ParsableCommand {
         func run() throws {
             let planStart = Date()
             let plan = try loadPlan(spec)
+            try checkMemory(plan)
             let jobs = try resolveJobs(jobs, threadsPerJob: threadsPerJob, oversubscribe: oversubscribe)
             let options = try sweepErrors { () throws -> LocalExecutor.Options in
                 var o = LocalExecutor.Options(jobs: jobs, threadsPerJob: threadsPerJob, only: only.isEmpty ? nil : only,
@@ -162,6 +164,21 @@ struct SweepCommand: ParsableCommand {
             for (b, id) in zip(batches, ids) { print("submitted \(b.name): job \(id)") }
         }
     }
+}
+
+/// Runs that would not fit this machine's memory, refused before a probe or a child builds them
+/// (`sweep slurm` leaves this to the nodes, whose memory may differ).
+private func checkMemory(_ plan: SweepPlan) throws {
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    var problems: [String] = []
+    for run in plan.runs {
+        do { try MemoryEstimate(run.config).check(run.config, availableBytes: available) } catch {
+            problems.append("run \(run.id): \(error)")
+        }
+    }
+    guard !problems.isEmpty else { return }
+    let shown = problems.prefix(5).joined(separator: "\n  ") + (problems.count > 5 ? "\n  … and \(problems.count - 5) more" : "")
+    throw CLIError("\(plan.specURL.path): \(problems.count) run(s) too large for this machine, nothing launched:\n  \(shown)")
 }
 
 private func loadPlan(_ path: String) throws -> SweepPlan {

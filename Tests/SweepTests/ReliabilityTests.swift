@@ -110,4 +110,17 @@ import Testing
             #expect("\(error)".contains("grid axis model.d_model is also set by isoflop.models (the model's value would replace the axis's); set it in one place"), "\(error)")
         }
     }
+
+    @Test func aRunTooLargeForTheMachineLaunchesNothing() throws {
+        let dir = try temporaryDirectory("toolarge")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try writeSpec("""
+            { "base": \(plannerBase), "out_dir": "\(dir.path)/sweep", "grid": { "axes": { "model.d_ff": [64, 500000000] } } }
+            """, in: dir)
+        let result = try runWindtunnel(["sweep", "run", spec.path], in: dir)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("1 run(s) too large for this machine, nothing launched"), "\(result.stderr)")
+        #expect(result.stderr.contains("model.d_ff: 500000000: the activations of one micro-batch"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("sweep").path))
+    }
 }
