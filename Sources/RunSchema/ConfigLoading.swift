@@ -52,7 +52,7 @@ public enum ConfigLoading {
     /// The `vocab_size` recorded in `<dataDir>/meta.json`, if there is one.
     public static func vocabularySize(dataDir: String) -> Int? {
         let url = URL(fileURLWithPath: dataDir).appendingPathComponent("meta.json")
-        let meta = (try? Data(contentsOf: url)).flatMap { try? JSONValue.parse($0) }
+        let meta = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
         if case .int(let v)? = meta?[["vocab_size"]] { return v }
         return nil
     }
