@@ -14,11 +14,18 @@ public enum ConfigLoading {
         return try object(from: bytes, source: url.path)
     }
 
-    /// Parses `bytes` as a JSON object.
+    /// Parses `bytes` as a JSON object (strictly: a key given twice is an error, see `JSONValue.parse`).
     public static func object(from bytes: Data, source: String) throws -> JSONValue {
-        let tree = try decode(JSONValue.self, from: bytes, source: source)
+        let tree = try parse(bytes, source: source)
         guard case .object = tree else { throw ConfigError([], "\(source): the config must be a JSON object") }
         return tree
+    }
+
+    /// Parses JSON text; errors read "<source>: invalid JSON at line L, column C: <problem>".
+    public static func parse(_ bytes: Data, source: String) throws -> JSONValue {
+        do { return try JSONValue.parse(bytes) } catch let e as JSONSyntaxError {
+            throw ConfigError([], "\(source): invalid JSON at \(e)")
+        }
     }
 
     /// One `--set` argument as a key path and a value. The value is parsed as JSON when it can be
@@ -29,7 +36,7 @@ public enum ConfigLoading {
         }
         let path = text[..<eq].split(separator: ".").map(String.init)
         let raw = String(text[text.index(after: eq)...])
-        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)
+        let value = (try? JSONValue.parse(Data(raw.utf8))) ?? .string(raw)
         return (path, value)
     }
 
@@ -58,20 +65,34 @@ public enum ConfigLoading {
         return nil
     }
 
-    /// Decodes `T` from JSON bytes; errors read "<source>: <field>: <problem>".
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: Data, source: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: bytes)
-        } catch let e as ConfigError {
-            throw ConfigError([], "\(source): \(e)")
-        } catch let e as DecodingError {
-            throw ConfigError([], "\(source): \(describe(e))")
+    /// Why `model.vocab_size` cannot be taken from `<dataDir>/meta.json`, naming the real cause
+    /// (a missing or broken data directory) rather than the missing field; nil when it can.
+    public static func vocabularySource(dataDir: String) -> ConfigError? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDirectory) else {
+            return ConfigError(["data", "dir"], "\(dataDir): no such dataset directory (make one with `windtunnel data prepare`)")
         }
+        guard isDirectory.boolValue else { return ConfigError(["data", "dir"], "\(dataDir): expected a dataset directory, found a file") }
+        let meta = URL(fileURLWithPath: dataDir).appendingPathComponent("meta.json")
+        guard FileManager.default.fileExists(atPath: meta.path) else {
+            return ConfigError(["model", "vocab_size"], "missing, and \(dataDir) has no meta.json to take it from (set model.vocab_size)")
+        }
+        guard vocabularySize(dataDir: dataDir) != nil else {
+            return ConfigError(["data", "dir"], "\(meta.path): unreadable or without an integer vocab_size (prepare the data again)")
+        }
+        return nil
     }
 
-    /// Decodes `T` from a JSON tree; errors read "<source>: <field>: <problem>".
+    /// Decodes `T` from JSON bytes; errors read "<source>: <field>: <problem>".
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: Data, source: String) throws -> T {
+        try decode(type, from: try parse(bytes, source: source), source: source)
+    }
+
+    /// Decodes `T` from a JSON tree (`JSONTreeDecoder`); errors read "<source>: <field>: <problem>".
     public static func decode<T: Decodable>(_ type: T.Type, from tree: JSONValue, source: String) throws -> T {
-        try decode(type, from: JSONEncoder().encode(tree), source: source)
+        do { return try JSONTreeDecoder().decode(T.self, from: tree) } catch let e as ConfigError {
+            throw ConfigError([], "\(source): \(e)")
+        }
     }
 
     /// A decoding error as "<dotted.path[i]>: <problem>".
@@ -108,9 +129,7 @@ public enum ConfigLoading {
 
     /// Why a file could not be read, short ("no such file").
     public static func readReason(_ error: Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "no such file" }
-        return ns.localizedDescription
+        FileErrors.reason(error)
     }
 }
 
@@ -132,6 +151,10 @@ extension TrainConfig {
         var tree = try ConfigLoading.readObject(url)
         try ConfigLoading.applyOverrides(overrides, to: &tree)
         tree.fillVocabularySize()
+        if tree[["model", "vocab_size"]] == nil, case .string(let dir)? = tree[["data", "dir"]],
+           let problem = ConfigLoading.vocabularySource(dataDir: dir) {
+            throw ConfigError([], "\(url.path): \(problem)")
+        }
         let config = try ConfigLoading.decode(TrainConfig.self, from: tree, source: url.path)
         do { try config.validate() } catch let e as ConfigError { throw ConfigError([], "\(url.path): \(e)") }
         return config

@@ -2,8 +2,8 @@ import Foundation
 
 /// The shape of a GPT (the `model` section of a train config). Defaults follow GPT-2 / nanoGPT.
 public struct GPTConfig: Codable, Equatable, Sendable {
-    public enum Positional: String, Codable, Sendable { case learned, rope }
-    public enum FlopAccounting: String, Codable, Sendable {
+    public enum Positional: String, Codable, Sendable, CaseIterable { case learned, rope }
+    public enum FlopAccounting: String, Codable, Sendable, CaseIterable {
         /// 6·N_nonembed + attention (12·L·T·d) + unembedding (6·d·V): see `ModelAccounting`.
         case full
         /// 6·N with N = all parameters (Chinchilla's C = 6ND).
@@ -96,6 +96,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         try check(dModel > 0, "d_model", "must be positive, got \(dModel)")
         try check(nLayer > 0, "n_layer", "must be positive, got \(nLayer)")
         try check(nHead > 0, "n_head", "must be positive, got \(nHead)")
+        try checkFieldLimits()
         try check(dModel % nHead == 0, "d_model", "\(dModel) is not divisible by n_head = \(nHead)")
         try check(positional != .rope || headDim % 2 == 0, "positional", "rope needs an even head dimension (d_model/n_head = \(headDim))")
         try check(feedForwardWidth > 0, "d_ff", "must be positive, got \(feedForwardWidth)")
@@ -105,5 +106,6 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         if let moe {
             do { try moe.validate(dFF: feedForwardWidth, nLayer: nLayer) } catch let e as ConfigError { throw e.nested(under: "moe") }
         }
+        try checkParameterLimit()
     }
 }

@@ -3,10 +3,10 @@
 /// `Norm.Kind`, `FeedForward.Activation`).
 
 /// LayerNorm or RMSNorm over the last axis (`model.norm`).
-public enum NormKind: String, Codable, Sendable { case layernorm, rmsnorm }
+public enum NormKind: String, Codable, Sendable, CaseIterable { case layernorm, rmsnorm }
 
 /// The feed-forward activation (`model.activation`): GELU (tanh approximation), SwiGLU or ReLU.
-public enum ActivationKind: String, Codable, Sendable { case gelu, swiglu, relu }
+public enum ActivationKind: String, Codable, Sendable, CaseIterable { case gelu, swiglu, relu }
 
 /// Weight-decay groups (`optim.decay`): by default only `.weight` (matmul weights) decays.
 public enum ParameterKind: String, Codable, Sendable, CaseIterable {

@@ -76,8 +76,20 @@ public final class MetricsWriter {
     deinit { try? handle.close() }
 
     public func append(_ record: [String: Any]) throws {
+        try append(line: try Self.encode(record))
+    }
+
+    /// One record as a metrics line (sorted keys, ending in a newline).
+    public static func encode(_ record: [String: Any]) throws -> Data {
         var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         line.append(0x0A)
+        return line
+    }
+
+    /// Appends an encoded line (a trailing newline is added when it lacks one).
+    public func append(line: Data) throws {
+        var line = line
+        if line.last != 0x0A { line.append(0x0A) }
         try handle.write(contentsOf: line)
     }
 

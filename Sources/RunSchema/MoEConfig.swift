@@ -1,7 +1,7 @@
 /// Mixture-of-experts settings (`model.moe`). Defaults follow the literature: Switch/GShard
 /// load-balancing loss α = 1e-2, router z-loss β = 1e-3 (ST-MoE).
 public struct MoEConfig: Codable, Equatable, Sendable {
-    public enum Balancing: String, Codable, Sendable {
+    public enum Balancing: String, Codable, Sendable, CaseIterable {
         /// Switch/GShard auxiliary loss α·E·Σ fᵢ·Pᵢ.
         case auxLoss = "aux_loss"
         /// Auxiliary-loss-free balancing (DeepSeek-V3): a per-expert bias used for selection only,
@@ -9,7 +9,7 @@ public struct MoEConfig: Codable, Equatable, Sendable {
         case bias
         case none
     }
-    public enum Scoring: String, Codable, Sendable { case softmax, sigmoid }
+    public enum Scoring: String, Codable, Sendable, CaseIterable { case softmax, sigmoid }
 
     public var numExperts: Int
     public var topK: Int

@@ -16,10 +16,42 @@ public struct RunFiles: Sendable {
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.safetensors") }
     public var summary: URL { directory.appendingPathComponent("summary.json") }
     public func checkpoint(step: Int) -> URL { directory.appendingPathComponent("checkpoint_step\(step).safetensors") }
+    /// Held by the `train` process that writes this directory (`RunLock`).
+    public var lock: URL { directory.appendingPathComponent("train.lock") }
+    /// Where an unreadable summary.json is moved before the run rebuilds it (kept for inspection).
+    public var corruptSummary: URL { directory.appendingPathComponent("summary.json.corrupt") }
 
     var fm: FileManager { .default }
     public var hasSummary: Bool { fm.fileExists(atPath: summary.path) }
     public var hasCheckpoint: Bool { fm.fileExists(atPath: checkpoint.path) }
+    /// summary.json as found: absent, readable, or present but unreadable (a torn write, a disk
+    /// error, an edit), which must never pass for "no result" or for "finished".
+    public enum SummaryState {
+        case absent
+        case readable(RunSummary)
+        case unreadable(reason: String)
+
+        public var summary: RunSummary? { if case .readable(let s) = self { s } else { nil } }
+    }
+
+    public var summaryState: SummaryState {
+        guard hasSummary else { return .absent }
+        do { return .readable(try RunSummary.read(summary)) } catch {
+            return .unreadable(reason: RunSummary.readProblem(error))
+        }
+    }
+
+    /// Removes what writes cut short by a kill leave behind: Foundation's atomic-write temporaries
+    /// (`.dat.nosync…`) and unfinished kept-checkpoint copies (`.<name>.partial`). Only the
+    /// process that holds the directory's lock may call this. Returns the names removed.
+    @discardableResult
+    public func removeTemporaryFiles() -> [String] {
+        let names = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        let stale = names.filter { $0.hasPrefix(".dat.nosync") || ($0.hasPrefix(".") && $0.hasSuffix(".partial")) }
+        for name in stale { try? fm.removeItem(at: directory.appendingPathComponent(name)) }
+        return stale
+    }
+
     /// Anything a previous run left behind.
     public var isEmpty: Bool {
         !(fm.fileExists(atPath: metrics.path) || hasCheckpoint || hasSummary)
@@ -28,7 +60,7 @@ public struct RunFiles: Sendable {
 
 /// summary.json: the record of a run that ended (finished, diverged or failed).
 public struct RunSummary: Codable, Equatable, Sendable {
-    public enum Status: String, Codable, Sendable { case finished, diverged, failed }
+    public enum Status: String, Codable, Sendable, CaseIterable { case finished, diverged, failed }
 
     public var status: Status
     public var reason: String?
@@ -124,5 +156,18 @@ public struct RunSummary: Codable, Equatable, Sendable {
 
     public static func read(_ url: URL) throws -> RunSummary {
         try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: url))
+    }
+
+    /// Why summary.json could not be read, in a few words.
+    static func readProblem(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing field \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let c) where !c.codingPath.isEmpty:
+            return "bad value at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case is DecodingError: return "not valid JSON"
+        default: return FileErrors.reason(error)
+        }
     }
 }

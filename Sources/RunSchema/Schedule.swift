@@ -13,8 +13,8 @@ import Foundation
 ///   `cosine` or `1-sqrt` (Hägele et al. 2024). Because the stable phase does not depend on the
 ///   run's length, a checkpoint from it can start a cooldown branch to any later budget.
 public struct ScheduleConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case constant, cosine, wsd }
-    public enum DecayShape: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case constant, cosine, wsd }
+    public enum DecayShape: String, Codable, Sendable, CaseIterable {
         case linear, cosine
         case oneMinusSqrt = "1-sqrt"
     }

@@ -11,7 +11,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
 
-    public var field: String { path.joined(separator: ".") }
+    public var field: String { path.joined(separator: ".").replacingOccurrences(of: ".[", with: "[") }
     public var description: String { path.isEmpty ? message : "\(field): \(message)" }
 
     /// The same error one level further down (`model` + `d_model` → `model.d_model`).

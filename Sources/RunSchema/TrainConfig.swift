@@ -152,13 +152,26 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Tokens consumed per optimizer step.
     public var tokensPerStep: Int { train.batchSize * train.gradAccum * model.contextLength }
 
-    /// Optimizer steps implied by the budget (tokens and FLOPs round up to whole steps).
+    /// Optimizer steps implied by the budget (tokens and FLOPs round up to whole steps); at most
+    /// `maxSteps` (`validate` rejects budgets beyond it).
     public var totalSteps: Int {
-        if let steps = train.steps { return steps }
-        if let tokens = train.tokens { return Int((tokens / Double(tokensPerStep)).rounded(.up)) }
-        if let flops = train.flops { return Int((flops / model.flopsPerToken / Double(tokensPerStep)).rounded(.up)) }
+        let steps = exactSteps
+        return steps.isFinite && steps < Double(Self.maxSteps) ? Int(steps) : Self.maxSteps
+    }
+
+    /// More steps than any run can take (10¹² steps): budgets beyond it are "too large", not an
+    /// Int overflow.
+    public static let maxSteps = 1 << 40
+
+    var exactSteps: Double {
+        if let steps = train.steps { return Double(steps) }
+        if let tokens = train.tokens { return (tokens / Double(tokensPerStep)).rounded(.up) }
+        if let flops = train.flops { return (flops / model.flopsPerToken / Double(tokensPerStep)).rounded(.up) }
         return 0
     }
+
+    /// The budget's key, for messages.
+    var budgetKey: String { train.tokens != nil ? "tokens" : train.steps != nil ? "steps" : "flops" }
 
     /// Checks everything that does not need the data; errors name the field.
     public func validate() throws {
@@ -170,9 +183,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(budgets == 1, ["train"], "give exactly one budget: tokens, steps or flops (got \(budgets))")
         try check(train.batchSize > 0, ["train", "batch_size"], "must be positive, got \(train.batchSize)")
         try check(train.gradAccum > 0, ["train", "grad_accum"], "must be positive, got \(train.gradAccum)")
+        // Before anything multiplies them as Ints.
+        let stepTokens = Double(train.batchSize) * Double(train.gradAccum) * Double(model.contextLength)
+        try check(stepTokens <= 1e12, ["train", train.gradAccum > train.batchSize ? "grad_accum" : "batch_size"],
+                  "too large: \(compactNumber(stepTokens)) tokens per step")
+        try check(train.evalBatches <= 1 << 30, ["train", "eval_batches"], "\(train.evalBatches) is too large (at most \(1 << 30))")
         if let s = train.steps { try check(s > 0, ["train", "steps"], "must be positive, got \(s)") }
         if let t = train.tokens { try check(t > 0, ["train", "tokens"], "must be positive, got \(t)") }
         if let f = train.flops { try check(f > 0, ["train", "flops"], "must be positive, got \(f)") }
+        try check(exactSteps <= Double(Self.maxSteps), ["train", budgetKey],
+                  "too large: \(compactNumber(exactSteps)) steps of \(tokensPerStep) tokens (at most \(compactNumber(Double(Self.maxSteps))))")
         try check(totalSteps >= 1, ["train"], "the budget is less than one step of \(tokensPerStep) tokens")
         try check(train.evalInterval > 0, ["train", "eval_interval"], "must be positive, got \(train.evalInterval)")
         try check(train.evalBatches > 0, ["train", "eval_batches"], "must be positive, got \(train.evalBatches)")

@@ -1,9 +1,11 @@
 import Foundation
+import RunSchema
 
 /// A `train` child: spawned in its own process group (so a terminal's Ctrl-C reaches only the
 /// sweep, which forwards exactly one signal: `train` treats a second one as "exit now, no
 /// checkpoint"), with default signal dispositions, stdin from /dev/null and stdout+stderr
-/// appended to a log file.
+/// appended to a log file. Its environment names this process (`RunLock.parentEnvironmentKey`),
+/// so a child whose sweep died (even by SIGKILL) stops too instead of running on unwatched.
 final class ChildProcess {
     let pid: pid_t
     let started = Date()
@@ -43,8 +45,13 @@ final class ChildProcess {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let key = RunLock.parentEnvironmentKey
+        var environment = ProcessInfo.processInfo.environment
+        environment[key] = String(getpid())
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
             throw SweepError("cannot start \(executable): \(String(cString: strerror(rc)))")
         }

@@ -85,6 +85,7 @@ public final class LocalExecutor {
         let selected = Set(queue.map(\.id))
         try FileManager.default.createDirectory(at: store.runsDirectory, withIntermediateDirectories: true)
         let startWall = Date(), startCPU = processCPUSeconds()
+        for line in store.repairStaleRecords(plan) { log("repaired \(line)") }
         var report = Report()
         var handled = Set<String>()
         var active: [String: Active] = [:]
@@ -149,7 +150,7 @@ public final class LocalExecutor {
             let left = queue.filter { !handled.contains($0.id) }.count
             if left > 0 { log("\(left) run(s) not started") }
         }
-        try Results.writeCSV(plan: plan)
+        for line in try Results.writeCSV(plan: plan) { log(line) }
         report.wallS = Date().timeIntervalSince(startWall)
         report.sweepCPUS = processCPUSeconds() - startCPU
         return report
@@ -175,7 +176,7 @@ public final class LocalExecutor {
         case .done: return .start
         case .running: return .wait
         case .diverged: return .skip("its stable run \(dep) diverged", .blocked)
-        case .failed, .interrupted, .pending:
+        case .failed, .interrupted, .corrupt, .pending:
             if selected.contains(dep) && !handled.contains(dep) { return .wait }
             return .skip("its stable run \(dep) is \(depState.kind.rawValue)\(depState.reason.map { " (\($0))" } ?? "")"
                          + (selected.contains(dep) ? "" : "; run it too (--only \(dep))"), .blocked)
@@ -209,6 +210,9 @@ public final class LocalExecutor {
             try run.config.jsonData().write(to: files.config, options: .atomic)
         }
         let resumed = files.hasCheckpoint
+        if case .unreadable(let reason) = files.summaryState {
+            log("rebuild \(run.id): summary.json unreadable (\(reason)); train --resume rebuilds it from the final checkpoint")
+        }
         let previous = store.record(run.id)
         let arguments = ["train", files.config.path, "--out", dir.path, "--resume", "--threads", String(options.threadsPerJob)]
         let child: ChildProcess
@@ -247,7 +251,7 @@ public final class LocalExecutor {
         case (.failed?, _):
             record.status = .failed
             record.reason = summary?.reason
-        case (nil, .exited(let code)?) where code > 128 && [SIGINT, SIGTERM].contains(code - 128):
+        case (nil, .exited(let code)?) where code > 128 && [SIGINT, SIGTERM, SIGHUP].contains(code - 128):
             record.status = .interrupted
             record.reason = "stopped by \(signalName(code - 128)) (checkpointed; rerun to resume)"
         case (nil, .signaled(let s)?):
@@ -284,7 +288,8 @@ public final class LocalExecutor {
     }
 }
 
-/// SIGINT/SIGTERM for `sweep run`: counted here, acted on by the executor's loop.
+/// SIGINT/SIGTERM/SIGHUP for `sweep run`: counted here, acted on by the executor's loop (a closed
+/// terminal stops the sweep at checkpoints like Ctrl-C does).
 public enum SweepSignals {
     nonisolated(unsafe) static var count: sig_atomic_t = 0
     nonisolated(unsafe) static var last: sig_atomic_t = 0
@@ -295,8 +300,9 @@ public enum SweepSignals {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        for s in [SIGINT, SIGTERM] {
+        for s in [SIGINT, SIGTERM, SIGHUP] {
             signal(s) { sig in
                 SweepSignals.last = sig
                 SweepSignals.count += 1

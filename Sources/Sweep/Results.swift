@@ -72,8 +72,11 @@ public enum Results {
 
     /// Writes `results.csv` atomically, under a sweep-wide lock so that concurrent writers (Slurm
     /// array tasks) never replace a fuller table with an older one: each writer reads the run
-    /// directories only once it holds the lock.
-    public static func writeCSV(plan: SweepPlan) throws {
+    /// directories only once it holds the lock. Returns one line per run that the previous table
+    /// had and this one drops, saying why (an unreadable summary.json, an edited spec): a
+    /// finished result never leaves the table unannounced.
+    @discardableResult
+    public static func writeCSV(plan: SweepPlan) throws -> [String] {
         let store = plan.store
         try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
         let lock = store.directory.appendingPathComponent(".results.lock")
@@ -85,6 +88,34 @@ public enum Results {
             usleep(50_000)
         }
         defer { RunLock.release(lock) }
-        try Data(csv(rows(plan)).utf8).write(to: store.resultsCSV, options: .atomic)
+        let table = rows(plan)
+        let kept = Set(table.compactMap { $0[ResultsColumns.runID]?.description })
+        let lost = previousRunIDs(store.resultsCSV).filter { !kept.contains($0) }
+        do { try Data(csv(table).utf8).write(to: store.resultsCSV, options: .atomic) } catch {
+            throw SweepError(FileErrors.message(error))
+        }
+        return lost.map { id in
+            let why = plan.run(id).map { run -> String in
+                let state = store.state(of: run, in: plan)
+                return "it is \(state.kind.rawValue)" + (state.reason.map { ": \($0)" } ?? "")
+            } ?? "the spec no longer plans it"
+            return "results.csv: run \(id) was in the table and is not any more: \(why)"
+        }
+    }
+
+    /// The run ids of the per-run rows (not seed means) of an existing results.csv.
+    static func previousRunIDs(_ url: URL) -> [String] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let lines = text.split(whereSeparator: \.isNewline)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+              let idColumn = header.firstIndex(of: ResultsColumns.runID) else { return [] }
+        let kindColumn = header.firstIndex(of: ResultsColumns.kind)
+        return lines.dropFirst().compactMap { line in
+            // Run ids and kinds never hold commas or quotes, so a plain split finds them.
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard idColumn < cells.count, !cells[idColumn].isEmpty else { return nil }
+            if let k = kindColumn, k < cells.count, cells[k] == "mean" { return nil }
+            return cells[idColumn]
+        }
     }
 }

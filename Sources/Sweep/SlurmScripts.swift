@@ -31,7 +31,7 @@ public enum SlurmScripts {
 
     /// The runs to submit: not finished, diverged or running.
     public static func pendingRuns(_ plan: SweepPlan) -> [PlannedRun] {
-        plan.runs.filter { [.pending, .interrupted, .failed].contains(plan.store.state(of: $0, in: plan).kind) }
+        plan.runs.filter { [.pending, .interrupted, .failed, .corrupt].contains(plan.store.state(of: $0, in: plan).kind) }
     }
 
     /// Writes the scripts to `<sweep>/slurm/` and returns them in submission order.

@@ -9,7 +9,8 @@
 /// submits) array jobs that do the same per run; `Results` reads the run directories into the
 /// results table the fitter consumes. The sweep directory's layout (`SweepFiles`: `results.csv`,
 /// `runs/<id>/…`), the results-table columns and the config types come from RunSchema; this
-/// module adds what the sweep itself records there (`status.json`, run states).
+/// module adds what the sweep itself records there (`status.json`, run states, and the repair of
+/// records a dead sweep left `running`).
 ///
 /// Sweep knows configs, not training: it depends on RunSchema only and never builds a model (the
 /// CLI passes a throughput probe in for time estimates).

@@ -107,16 +107,17 @@ struct PlanBuilder {
         }
         candidates = candidates.flatMap { expandPoint($0) }
         var runs: [PlannedRun] = []
-        var firstLabelOfID: [String: String] = [:]
+        // Keyed by the config, not the id: two labels for one config are still one run.
+        var firstLabelOfConfig: [String: String] = [:]
         for c in candidates {
             let label = c.labels.joined(separator: "-")
             let id = RunIdentity.id(prefix: label, identity: c.identity)
             guard let config = decode(c.tree, label: label) else { continue }
-            if let other = firstLabelOfID[id] {
+            if let other = firstLabelOfConfig[c.identity.canonical] {
                 errors.append((label, "has the same config as \(other) (duplicate axis values?)"))
                 continue
             }
-            firstLabelOfID[id] = label
+            firstLabelOfConfig[c.identity.canonical] = label
             runs.append(PlannedRun(id: id, role: c.role, config: config, dependsOn: c.dependsOn,
                                    isoflopBudget: c.isoflopBudget, branchStep: c.branchStep, labels: c.labels,
                                    accounting: config.model.accounting, membership: c.membership))
@@ -179,21 +180,15 @@ struct PlanBuilder {
     /// Decodes and validates a generated config; records the problem and returns nil otherwise.
     mutating func decode(_ tree: JSONValue, label: String) -> TrainConfig? {
         do {
-            let config = try JSONDecoder().decode(TrainConfig.self, from: JSONEncoder().encode(tree))
+            if tree[["model", "vocab_size"]] == nil, case .string(let dir)? = tree[["data", "dir"]],
+               let problem = ConfigLoading.vocabularySource(dataDir: dir) {
+                throw problem
+            }
+            let config = try JSONTreeDecoder().decode(TrainConfig.self, from: tree)
             try config.validate()
             return config
-        } catch let e as ConfigError {
-            var message = e.description
-            if e.path == ["model", "vocab_size"] || message.hasPrefix("model.vocab_size: missing") {
-                message += " (and no meta.json with vocab_size in data.dir)"
-            }
-            errors.append((label, message))
-        } catch let e as DecodingError {
-            var message = ConfigLoading.describe(e)
-            if message.hasPrefix("model.vocab_size: missing") { message += " (no meta.json with vocab_size in data.dir \(tree[["data", "dir"]]?.description ?? "?"))" }
-            errors.append((label, message))
         } catch {
-            errors.append((label, "\(error)"))
+            errors.append((label, (error as? ConfigError)?.description ?? "\(error)"))
         }
         return nil
     }
@@ -223,6 +218,16 @@ struct PlanBuilder {
         }
     }
 
+    /// A model that sets a key a grid axis also sets would replace the axis's value, so the
+    /// axis's points would train the same runs under different names: an error, not a silent
+    /// override.
+    mutating func checkAxisCollisions(_ model: Variant, section: String) {
+        let axisPaths = Set(spec.grid?.axes.flatMap(\.paths) ?? [])
+        for a in model.assignments where axisPaths.contains(a.path) {
+            errors.append((model.labels.joined(separator: "-"), "grid axis \(a.path) is also set by \(section) (the model's value would replace the axis's); set it in one place"))
+        }
+    }
+
     mutating func apply(_ model: Variant, to tree: JSONValue, labels: [String]) -> JSONValue? {
         var t = tree
         for a in model.assignments {
@@ -247,6 +252,7 @@ struct PlanBuilder {
         var droppedPerBudget: [Double: [String]] = [:]
         var keptPerBudget: [Double: Int] = [:]
         for model in models(iso.models, tree: tree, labels: labels) {
+            checkAxisCollisions(model, section: "isoflop.models")
             guard let modelTree = apply(model, to: tree, labels: labels) else { continue }
             let modelLabel = (labels + model.labels).joined(separator: "-")
             guard let config = decode(modelTree, label: modelLabel) else { continue }
@@ -303,6 +309,7 @@ struct PlanBuilder {
         let modelVariants = wsd.models.map { models($0, tree: tree, labels: labels) } ?? [Variant(assignments: [], labels: [])]
         var out: [Candidate] = []
         for model in modelVariants {
+            checkAxisCollisions(model, section: "wsd_branches.models")
             guard let modelTree = apply(model, to: tree, labels: labels) else { continue }
             let modelLabels = labels + model.labels
             let modelLabel = modelLabels.joined(separator: "-")

@@ -98,7 +98,7 @@ public struct SweepSpec: Decodable, Sendable {
     /// Shapes generated from target parameter counts at a fixed d_model/n_layer aspect ratio and
     /// head dimension (`n_head = d_model / head_dim`; d_model a multiple of head_dim).
     public struct ShapeRule: Sendable {
-        public enum Count: String, Codable, Sendable { case nonEmbedding = "non_embedding", total, active }
+        public enum Count: String, Codable, Sendable, CaseIterable { case nonEmbedding = "non_embedding", total, active }
         public var params: [Double]
         public var count: Count = .nonEmbedding
         public var aspectRatio: Double

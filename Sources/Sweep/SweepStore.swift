@@ -16,6 +16,46 @@ extension SweepFiles {
 
     public func summary(_ id: String) -> RunSummary? { try? RunSummary.read(files(id).summary) }
 
+    /// The runs of `plan` whose summary.json exists but cannot be read, with the reason.
+    public func unreadableSummaries(_ plan: SweepPlan) -> [(id: String, reason: String)] {
+        plan.runs.compactMap { run in
+            if case .unreadable(let reason) = files(run.id).summaryState { return (run.id, reason) }
+            return nil
+        }
+    }
+
+    /// Repairs what a sweep process that died (kill -9, a crash, a lost node) left behind: a
+    /// status.json still saying `running`, and its lock. Only records of this host whose lock is
+    /// gone or stale are touched; the new status comes from the run's files. Returns one line
+    /// per repaired run.
+    @discardableResult
+    public func repairStaleRecords(_ plan: SweepPlan) -> [String] {
+        var repaired: [String] = []
+        for run in plan.runs {
+            let id = run.id
+            let owner = RunLock.read(lockFile(id))
+            if let owner, !owner.isStale { continue }
+            if owner != nil { RunLock.breakLock(lockFile(id), expected: owner) }
+            guard var record = record(id), record.status == .running, record.host == hostName() else { continue }
+            let was = "its sweep process (pid \(record.pid)) died"
+            switch files(id).summaryState {
+            case .readable(let s):
+                record.status = RunRecord.Status(rawValue: s.status.rawValue) ?? .failed
+                record.reason = s.reason
+            case .unreadable(let reason):
+                record.status = .interrupted
+                record.reason = "\(was); summary.json unreadable (\(reason)), rerun rebuilds it"
+            case .absent:
+                record.status = .interrupted
+                record.reason = "\(was); rerun resumes from the last checkpoint"
+            }
+            record.endedAt = record.endedAt ?? isoNow()
+            try? write(record, for: id)
+            repaired.append("\(id): status was running but \(was); now \(record.status.rawValue)")
+        }
+        return repaired
+    }
+
     /// Run directories on disk that the plan does not name (left alone; `status` mentions them).
     public func orphans(of plan: SweepPlan) -> [String] {
         let ids = Set(plan.runs.map(\.id))
@@ -25,7 +65,11 @@ extension SweepFiles {
     /// Where a run stands, from its files (summary.json, status.json, lock, checkpoint).
     public func state(of run: PlannedRun, in plan: SweepPlan? = nil) -> RunState {
         let id = run.id
-        if let s = summary(id) {
+        let summaryState = files(id).summaryState
+        if case .unreadable(let reason) = summaryState {
+            return RunState(.corrupt, "\(files(id).summary.path): unreadable (\(reason)); `sweep run` rebuilds it from the final checkpoint")
+        }
+        if let s = summaryState.summary {
             switch s.status {
             case .finished: return RunState(.done, "val loss \(s.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a") after \(s.steps) steps")
             case .diverged: return RunState(.diverged, s.reason ?? "diverged")
@@ -59,7 +103,8 @@ extension SweepFiles {
 }
 
 public struct RunState: Equatable, Sendable {
-    public enum Kind: String, Sendable, CaseIterable { case done, running, failed, diverged, interrupted, pending }
+    /// `corrupt`: summary.json is there but unreadable (never counted as done or as pending).
+    public enum Kind: String, Sendable, CaseIterable { case done, running, failed, diverged, interrupted, corrupt, pending }
     public var kind: Kind
     public var reason: String?
     public init(_ kind: Kind, _ reason: String?) { self.kind = kind; self.reason = reason }

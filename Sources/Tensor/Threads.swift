@@ -23,10 +23,36 @@ public enum Threads {
         return current
     }
 
-    /// Sets the budget: an explicit value, else `WINDTUNNEL_THREADS`, else the number of cores.
+    /// The largest budget: beyond a few threads per core, more only add scheduling cost (and a
+    /// typo such as `--threads 100000` would spend minutes creating threads before any output).
+    public static var maximum: Int { max(64, 4 * ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The budget `configure` uses for `requested` (else `WINDTUNNEL_THREADS`, else the cores),
+    /// clamped to `maximum` with a note saying so. Throws for a value below 1 or a
+    /// `WINDTUNNEL_THREADS` that is not an integer (an ignored setting is worse than an error).
+    public static func resolve(_ requested: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (count: Int, note: String?) {
+        let source: String, n: Int
+        if let requested {
+            (source, n) = ("--threads", requested)
+        } else if let text = environment["WINDTUNNEL_THREADS"] {
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ThreadsError("WINDTUNNEL_THREADS=\(text): expected a whole number of threads ≥ 1")
+            }
+            (source, n) = ("WINDTUNNEL_THREADS", value)
+        } else {
+            return (ProcessInfo.processInfo.activeProcessorCount, nil)
+        }
+        guard n >= 1 else { throw ThreadsError("\(source) must be ≥ 1, got \(n)") }
+        guard n <= maximum else {
+            return (maximum, "\(source) \(n) is more than \(maximum) (4 per core, at least 64); using \(maximum)")
+        }
+        return (n, nil)
+    }
+
+    /// Sets the budget: an explicit value, else `WINDTUNNEL_THREADS`, else the number of cores
+    /// (see `resolve`; an unusable setting falls back to the cores here, the CLI rejects it first).
     public static func configure(_ requested: Int?) {
-        let env = ProcessInfo.processInfo.environment["WINDTUNNEL_THREADS"].flatMap { Int($0) }
-        let n = max(1, requested ?? env ?? ProcessInfo.processInfo.activeProcessorCount)
+        let n = (try? resolve(requested))?.count ?? max(1, min(requested ?? ProcessInfo.processInfo.activeProcessorCount, maximum))
         current = n
         Denormals.flushToZeroOnThisThread()
         if let mode = ProcessInfo.processInfo.environment["WINDTUNNEL_BLAS_THREADING"].flatMap(BLASThreading.init) {
@@ -83,6 +109,12 @@ public enum Threads {
         defer { openblas_set_num_threads(Int32(n)) }
         return try body()
     }
+}
+
+/// An unusable thread budget (`--threads 0`, `WINDTUNNEL_THREADS=abc`).
+public struct ThreadsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
 }
 
 /// Splits `0..<n` into at most `Threads.count` contiguous chunks of at least `grain` items and runs

@@ -17,6 +17,11 @@ struct TrainingCheckpoint {
     var bestValLoss: Double?
     var dropoutRNG: RandomState
     var sampler: SamplerState
+    /// The train loss of the last step and its metrics.jsonl line when that step was logged:
+    /// a resume re-logs the line if the log lost it (a torn last line), and a run stopped
+    /// after its last step still reports its final train loss. Absent in older checkpoints.
+    var lastLoss: Double? = nil
+    var lastRecord: String? = nil
 
     static func save(_ s: TrainingCheckpoint, model: GPT, params: ParameterArena, optimizer: AdamW, to url: URL) throws {
         var entries: [SafeTensors.Entry] = []
@@ -42,11 +47,15 @@ struct TrainingCheckpoint {
             "model": String(decoding: try encoder.encode(model.config), as: UTF8.self),
         ]
         if let best = s.bestValLoss { metadata["best_val_loss"] = String(best) }
+        if let loss = s.lastLoss, loss.isFinite { metadata["last_loss"] = String(loss) }
+        if let record = s.lastRecord { metadata["last_record"] = record }
         try SafeTensors.write(entries, metadata: metadata, to: url)
     }
 
     /// Loads into an already built model/arena/optimizer of the same shape; throws a
-    /// `CheckpointError` naming the file for anything missing, mismatched or corrupt.
+    /// `CheckpointError` naming the file for anything missing, mismatched or corrupt. A NaN or
+    /// infinity in the state is corruption: a run never saves one (a non-finite step ends it as
+    /// diverged before the next checkpoint), so it must not resume and be recorded as a divergence.
     static func load(from url: URL, model: GPT, params: ParameterArena, optimizer: AdamW) throws -> TrainingCheckpoint {
         let file = try SafeTensors.open(url)
         let meta = file.metadata
@@ -61,14 +70,21 @@ struct TrainingCheckpoint {
            config != model.config {
             throw CheckpointError("\(url.path): checkpoint was saved for a different model (d_model \(config.dModel), n_layer \(config.nLayer), vocab \(config.vocabSize)) than the config describes (d_model \(model.config.dModel), n_layer \(model.config.nLayer), vocab \(model.config.vocabSize))")
         }
+        func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
+            try file.read(name, shape: shape, into: destination)
+            let values = UnsafeBufferPointer(start: destination, count: shape.reduce(1, *))
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw CheckpointError("\(url.path): corrupt checkpoint: tensor '\(name)' holds \(values[bad]) at index \(bad); a run never saves non-finite values")
+            }
+        }
         for e in params.entries {
-            try file.read(e.name, shape: e.tensor.shape, into: params.values.pointer + e.offset)
-            try file.read("optim.m." + e.name, shape: e.tensor.shape, into: optimizer.m.pointer + e.offset)
-            try file.read("optim.v." + e.name, shape: e.tensor.shape, into: optimizer.v.pointer + e.offset)
+            try read(e.name, shape: e.tensor.shape, into: params.values.pointer + e.offset)
+            try read("optim.m." + e.name, shape: e.tensor.shape, into: optimizer.m.pointer + e.offset)
+            try read("optim.v." + e.name, shape: e.tensor.shape, into: optimizer.v.pointer + e.offset)
         }
         for (name, t) in model.namedBuffers() {
             t.makeUnique()
-            try file.read(name, shape: t.shape, into: t.data)
+            try read(name, shape: t.shape, into: t.data)
         }
         let decoder = JSONDecoder()
         guard let step = Int(try field("step")), let adamStep = Int(try field("adam_step")),
@@ -78,6 +94,7 @@ struct TrainingCheckpoint {
             throw CheckpointError("\(url.path): corrupt checkpoint: unreadable step/RNG/sampler metadata")
         }
         return TrainingCheckpoint(step: step, adamStep: adamStep, elapsed: elapsed,
-                                  bestValLoss: meta["best_val_loss"].flatMap(Double.init), dropoutRNG: rng, sampler: sampler)
+                                  bestValLoss: meta["best_val_loss"].flatMap(Double.init), dropoutRNG: rng, sampler: sampler,
+                                  lastLoss: meta["last_loss"].flatMap(Double.init), lastRecord: meta["last_record"])
     }
 }

@@ -47,8 +47,14 @@ public struct CoordinateCheck {
         self.depths = depths
         self.steps = steps
         for (axis, size) in sizes {
-            do { try model(axis, size).validate() } catch let e as ConfigError {
-                throw TrainingError("--\(axis.rawValue)s \(size): model.\(e.description)")
+            var sized = config
+            sized.model = model(axis, size)
+            do {
+                try sized.model.validate()
+                // Each size builds its model: one beyond the machine's memory is an error up front.
+                try MemoryEstimate(sized).check(sized, availableBytes: Double(ProcessInfo.processInfo.physicalMemory))
+            } catch let e as ConfigError {
+                throw TrainingError("--\(axis.rawValue)s \(size): " + (e.path.first == "model" || e.path.first == "train" ? "" : "model.") + e.description)
             }
         }
     }

@@ -1,9 +1,32 @@
 import Foundation
+import RunSchema
 
 /// The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
 /// mapping names to {dtype, shape, data_offsets} plus a string-to-string `__metadata__`, then the
 /// raw little-endian tensor bytes. `safetensors.torch.load_file` reads what this writes.
+///
+/// Integrity: `write` records a checksum per tensor in the metadata (`checksums`: name → 16 hex
+/// digits of FNV-1a-64 over the tensor's 32-bit words; `checksum`: the algorithm's name), and
+/// `File.read` verifies it, so a flipped bit is a "corrupt checkpoint" naming the tensor rather
+/// than a silently different resume. Files written before checksums existed still load.
 public enum SafeTensors {
+    static let checksumAlgorithm = "fnv1a64-u32"
+
+    /// FNV-1a with 64-bit state over 32-bit words: each step is a bijection of the state, so any
+    /// change to a single word changes the result (a bit flip is always caught).
+    static func checksum(_ values: UnsafeBufferPointer<Float>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        values.withMemoryRebound(to: UInt32.self) { words in
+            for w in words { h = (h ^ UInt64(w)) &* 0x0000_0100_0000_01B3 }
+        }
+        return h
+    }
+
+    static func hex(_ x: UInt64) -> String {
+        let digits = String(x, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     public struct Entry {
         public let name: String
         public let shape: [Int]
@@ -16,6 +39,11 @@ public enum SafeTensors {
 
     /// Writes atomically: a temporary file in the same directory, then a rename.
     public static func write(_ entries: [Entry], metadata: [String: String], to url: URL) throws {
+        var metadata = metadata
+        var sums: [String: String] = [:]
+        for e in entries { sums[e.name] = hex(checksum(e.values)) }
+        metadata["checksum"] = checksumAlgorithm
+        metadata["checksums"] = String(decoding: try JSONSerialization.data(withJSONObject: sums, options: [.sortedKeys]), as: UTF8.self)
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for e in entries {
@@ -36,6 +64,8 @@ public enum SafeTensors {
         public let url: URL
         public let metadata: [String: String]
         public let tensors: [String: (shape: [Int], range: Range<Int>)]
+        /// Per tensor, the checksum recorded at write time (empty for files without checksums).
+        let checksums: [String: UInt64]
         let data: Data
 
         /// Copies tensor `name` into `destination`, checking its shape.
@@ -50,6 +80,10 @@ public enum SafeTensors {
                 let src = raw.baseAddress! + t.range.lowerBound
                 memcpy(destination, src, t.range.count)
             }
+            if let expected = checksums[name],
+               SafeTensors.checksum(UnsafeBufferPointer(start: destination, count: t.range.count / 4)) != expected {
+                throw CheckpointError("\(url.path): corrupt checkpoint: tensor '\(name)' fails its checksum (its bytes changed after it was written)")
+            }
         }
     }
 
@@ -58,7 +92,7 @@ public enum SafeTensors {
     public static func open(_ url: URL) throws -> File {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError("\(url.path): cannot read checkpoint (\(error.localizedDescription))")
+            throw CheckpointError("\(url.path): cannot read checkpoint (\(FileErrors.reason(error)))")
         }
         func corrupt(_ why: String) -> CheckpointError { CheckpointError("\(url.path): corrupt checkpoint: \(why)") }
         guard data.count >= 8 else { throw corrupt("file is \(data.count) bytes, shorter than the 8-byte header length") }
@@ -90,7 +124,22 @@ public enum SafeTensors {
             }
             tensors[name] = (shape, (start + lo)..<(start + hi))
         }
-        return File(url: url, metadata: metadata, tensors: tensors, data: data)
+        var checksums: [String: UInt64] = [:]
+        if let recorded = metadata["checksums"] {
+            guard metadata["checksum"] == checksumAlgorithm,
+                  let object = (try? JSONSerialization.jsonObject(with: Data(recorded.utf8))) as? [String: String] else {
+                throw corrupt("unreadable checksums (algorithm '\(metadata["checksum"] ?? "none")', expected '\(checksumAlgorithm)')")
+            }
+            for (name, digits) in object {
+                guard let value = UInt64(digits, radix: 16) else { throw corrupt("checksum of '\(name)' is not hex") }
+                checksums[name] = value
+            }
+            // A tensor without its checksum is as suspect as one whose checksum fails.
+            if let missing = tensors.keys.sorted().first(where: { checksums[$0] == nil }) {
+                throw corrupt("tensor '\(missing)' has no checksum")
+            }
+        }
+        return File(url: url, metadata: metadata, tensors: tensors, checksums: checksums, data: data)
     }
 }
 

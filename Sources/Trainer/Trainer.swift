@@ -57,7 +57,15 @@ public final class TrainingRun {
     /// and testing exact resume.
     public var stopAtStep: Int?
 
-    /// Set by SIGINT/SIGTERM: the loop checkpoints and stops at the next step boundary.
+    /// The train loss of the last step taken (restored on resume, for summary.json).
+    var lastLoss = Double.nan
+    /// The metrics.jsonl line of the last logged step, which checkpoints record.
+    var lastLogged: (step: Int, line: Data)?
+    /// Held while this object lives: no other process trains into the directory.
+    let lock: RunDirectoryLock
+
+    /// Set by SIGINT/SIGTERM/SIGHUP (or the parent watch): the loop checkpoints and stops at the
+    /// next step boundary.
     nonisolated(unsafe) public static var stopRequested: sig_atomic_t = 0
 
     /// Prepares a run in `directory`. With `resume`, continues from its checkpoint when there is
@@ -68,14 +76,18 @@ public final class TrainingRun {
         files = RunFiles(directory)
         totalSteps = config.totalSteps
         accounting = config.model.accounting
+        // Before anything is created or allocated: an oversized config is a config error.
+        try MemoryEstimate(config).check(config, availableBytes: Double(ProcessInfo.processInfo.physicalMemory))
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw TrainingError("\(directory.path): cannot create the run directory (\(FileErrors.reason(error)))")
+        }
+        lock = try RunDirectoryLock(files)
+        let leftovers = files.removeTemporaryFiles()
+        if !leftovers.isEmpty { observer?.message("removed \(leftovers.count) temporary file(s) an interrupted write left behind") }
         if !resume && !files.isEmpty {
             throw TrainingError("\(directory.path) already holds a run; pass --resume to continue it or choose another --out")
         }
-        if resume, let data = try? Data(contentsOf: files.config),
-           let previous = try? JSONDecoder().decode(TrainConfig.self, from: data), previous != config {
-            throw TrainingError("\(files.config.path): the run was started with a different config (\(TrainingRun.firstDifference(previous, config))); resuming would mix the two — choose another --out")
-        }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if resume { try Self.checkResumeConfig(config, files: files) }
 
         let dataDir = URL(fileURLWithPath: config.data.dir)
         dataset = try TokenDataset(directory: dataDir)
@@ -95,15 +107,58 @@ public final class TrainingRun {
         schedule = LRSchedule(config.schedule, peak: config.optim.lr, totalSteps: totalSteps)
 
         if resume && files.hasCheckpoint {
-            try restore(from: files.checkpoint, carryTime: true)
+            let state = try restore(from: files.checkpoint, carryTime: true)
             try MetricsWriter.truncate(files.metrics, afterStep: step)
+            try restoreLoggedRow(state)
         } else {
             try? FileManager.default.removeItem(at: files.metrics)
             if let initFrom = config.initFrom {
                 try restore(from: URL(fileURLWithPath: initFrom.checkpoint), carryTime: false)
             }
         }
+        if resume, case .unreadable(let reason) = files.summaryState {
+            // A finished run's result is rebuilt from its final checkpoint (the final eval is
+            // deterministic); the unreadable file is kept aside, never silently replaced, and
+            // only once the run could be restored (until then `sweep status` still reports it).
+            guard rename(files.summary.path, files.corruptSummary.path) == 0 else {
+                throw TrainingError("\(files.summary.path): unreadable (\(reason)) and cannot be moved aside: \(String(cString: strerror(errno)))")
+            }
+            observer?.message("\(files.summary.path): unreadable (\(reason)); moved to \(files.corruptSummary.lastPathComponent), rebuilding it from the checkpoint")
+        }
         try config.jsonData().write(to: files.config, options: .atomic)
+    }
+
+    /// Resuming under a different config would mix two runs in one directory, so the check fails
+    /// closed: a run whose recorded config.json is unreadable, or missing beside a checkpoint,
+    /// does not resume.
+    static func checkResumeConfig(_ config: TrainConfig, files: RunFiles) throws {
+        let path = files.config.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            if files.hasCheckpoint {
+                throw TrainingError("\(path): missing beside a checkpoint, so --resume cannot check that the config is the same; restore it or choose another --out")
+            }
+            return
+        }
+        let previous: TrainConfig
+        do {
+            let data: Data
+            do { data = try Data(contentsOf: files.config) } catch { throw ConfigError([], "\(path): \(FileErrors.reason(error))") }
+            previous = try ConfigLoading.decode(TrainConfig.self, from: data, source: path)
+        } catch {
+            throw TrainingError("\(error); --resume cannot check that the config is the same as the run's, so it does not continue (restore the file or choose another --out)")
+        }
+        if previous != config {
+            throw TrainingError("\(path): the run was started with a different config (\(TrainingRun.firstDifference(previous, config))); resuming would mix the two — choose another --out")
+        }
+    }
+
+    /// A resume at a logged step whose metrics line was lost (cut short by a kill, so the
+    /// truncation dropped it) writes the line back from the checkpoint, which recorded it.
+    func restoreLoggedRow(_ state: TrainingCheckpoint) throws {
+        guard let line = state.lastRecord else { return }
+        let last = (try? MetricsFile.read(files.metrics))?.lastStep ?? 0
+        guard last < step else { return }
+        try MetricsWriter(files.metrics).append(line: Data(line.utf8))
     }
 
     /// The first field (section.field) where two configs differ, for messages.
@@ -128,7 +183,8 @@ public final class TrainingRun {
         return "unknown field"
     }
 
-    private func restore(from url: URL, carryTime: Bool) throws {
+    @discardableResult
+    private func restore(from url: URL, carryTime: Bool) throws -> TrainingCheckpoint {
         let state = try TrainingCheckpoint.load(from: url, model: model, params: params, optimizer: optimizer)
         guard state.step <= totalSteps else {
             throw TrainingError("\(url.path): checkpoint is at step \(state.step), beyond this run's \(totalSteps) steps")
@@ -139,6 +195,13 @@ public final class TrainingRun {
         sampler = try BatchSampler(tokens: dataset.train, restoring: state.sampler)
         bestValLoss = carryTime ? state.bestValLoss : nil
         priorElapsed = carryTime ? state.elapsed : 0
+        if carryTime { lastLoss = state.lastLoss ?? Self.loggedLoss(at: step, in: files.metrics) ?? .nan }
+        return state
+    }
+
+    /// The train loss metrics.jsonl logged for `step` (checkpoints older than `last_loss`).
+    static func loggedLoss(at step: Int, in url: URL) -> Double? {
+        (try? MetricsFile.read(url))?.records.last { $0.step == step }?["loss"]
     }
 
     public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
@@ -161,7 +224,6 @@ public final class TrainingRun {
         let microBatch = TrainingStep.MicroBatch(batchSize: config.train.batchSize, context: config.model.contextLength)
         var microBatches = [TrainingStep.MicroBatch](repeating: microBatch, count: config.train.gradAccum)
         var windowStart = monotonicSeconds(), windowTokens = 0.0
-        var lastLoss = Double.nan
         sessionStart = monotonicSeconds()
 
         while step < totalSteps {
@@ -198,7 +260,9 @@ public final class TrainingRun {
                     record.valLoss = v
                     if v.isFinite && v < (bestValLoss ?? .infinity) { bestValLoss = v }
                 }
-                try writer.append(metricsLine(record))
+                let line = try MetricsWriter.encode(metricsLine(record))
+                try writer.append(line: line)
+                lastLogged = (step, line)
                 observer?.logged(record, of: self)
                 windowStart = monotonicSeconds()
                 windowTokens = 0
@@ -218,8 +282,10 @@ public final class TrainingRun {
     }
 
     func saveCheckpoint() throws {
+        let logged = lastLogged.flatMap { $0.step == step ? String(decoding: $0.line.dropLast(), as: UTF8.self) : nil }
         let state = TrainingCheckpoint(step: step, adamStep: optimizer.step, elapsed: elapsed, bestValLoss: bestValLoss,
-                                       dropoutRNG: trainingStep.dropoutRNG, sampler: sampler.state)
+                                       dropoutRNG: trainingStep.dropoutRNG, sampler: sampler.state,
+                                       lastLoss: lastLoss, lastRecord: logged)
         try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
         if config.train.keepCheckpointsAt.contains(step) {
             // Copy to a temporary name, then rename over: a branch never starts from half a file.
@@ -271,6 +337,28 @@ public final class TrainingRun {
             epochs: tokens / Double(max(dataset.train.count, 1)))
         try summary.write(to: files.summary)
     }
+}
+
+/// The run directory's `train.lock` (`RunLock`), released when this is freed: on every return or
+/// throw out of a run. A process that dies without releasing leaves a stale lock the next one
+/// takes over.
+public final class RunDirectoryLock {
+    let url: URL
+    /// False when this process already held the lock (a second `TrainingRun` on the directory
+    /// in one process, as tests build them): the first holder releases it.
+    let owned: Bool
+
+    init(_ files: RunFiles) throws {
+        url = files.lock
+        let owner: LockOwner?
+        do { owner = try RunLock.acquire(url) } catch { throw TrainingError("\(error)") }
+        if let owner, owner.pid != getpid() || owner.host != hostName() {
+            throw TrainingError("\(files.directory.path): another train process (\(owner.summary)) is using this run directory")
+        }
+        owned = owner == nil
+    }
+
+    deinit { if owned { RunLock.release(url) } }
 }
 
 public struct TrainingError: Error, CustomStringConvertible {

@@ -55,7 +55,7 @@ struct CheckCoordsCommand: ParsableCommand {
         } catch let e as TrainingError { throw CLIError(e.description) }
         let dir = URL(fileURLWithPath: out ?? "runs/coords-" + url.deletingPathExtension().lastPathComponent)
         let measurements: [CoordinateCheck.Measurement]
-        do { measurements = try check.run { print($0); flushStdout() } } catch { throw CLIError("\(error)") }
+        do { measurements = try check.run { print($0); flushStdout() } } catch { throw CLIError(FileErrors.message(error)) }
         print(CoordinateCheck.table(measurements, parametrization: cfg.model.parametrization))
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -73,7 +73,7 @@ struct CheckCoordsCommand: ParsableCommand {
                 try Charts.coordinateCheck(samples, title: title, xLabel: xLabel).write(to: file)
                 print("wrote \(file.path)")
             }
-        } catch { throw CLIError("\(error)") }
+        } catch { throw CLIError(FileErrors.message(error)) }
         print("wrote \(dir.appendingPathComponent("coords.csv").path)")
     }
 }

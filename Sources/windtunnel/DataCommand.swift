@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import RunSchema
 
 extension TokenizerKind: ExpressibleByArgument {}
 
@@ -89,6 +90,8 @@ struct DataCommand: ParsableCommand {
 
 /// Library errors become CLI user errors (exit 1, one line on stderr).
 private func cliErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as DataError { throw CLIError(e.message) }
+    do { return try body() } catch let e as DataError { throw CLIError(e.message) } catch let e where FileErrors.describe(e) != nil {
+        throw CLIError(FileErrors.message(e))
+    }
 }
 

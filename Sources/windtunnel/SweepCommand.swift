@@ -25,6 +25,7 @@ struct SweepCommand: ParsableCommand {
 
         func run() throws {
             let plan = try loadPlan(spec)
+            try checkMemory(plan)
             let jobs = try resolveJobs(jobs, threadsPerJob: threadsPerJob, oversubscribe: true)
             let estimates = probe ? TimeEstimates.measure(plan) { config in
                 let m = ThroughputProbe.measure(config, threads: threadsPerJob)
@@ -52,6 +53,7 @@ struct SweepCommand: ParsableCommand {
         func run() throws {
             let planStart = Date()
             let plan = try loadPlan(spec)
+            try checkMemory(plan)
             let jobs = try resolveJobs(jobs, threadsPerJob: threadsPerJob, oversubscribe: oversubscribe)
             let options = try sweepErrors { () throws -> LocalExecutor.Options in
                 var o = LocalExecutor.Options(jobs: jobs, threadsPerJob: threadsPerJob, only: only.isEmpty ? nil : only,
@@ -91,7 +93,9 @@ struct SweepCommand: ParsableCommand {
         @Argument(help: "Sweep spec (JSON).") var spec: String
 
         func run() throws {
-            print(SweepTables.status(try loadPlan(spec)), terminator: "")
+            let plan = try loadPlan(spec)
+            for line in plan.store.repairStaleRecords(plan) { print("repaired \(line)") }
+            print(SweepTables.status(plan), terminator: "")
         }
     }
 
@@ -112,11 +116,16 @@ struct SweepCommand: ParsableCommand {
         }
 
         func run() throws {
-            let rows = Sweep.Results.rows(try loadPlan(spec))
+            let plan = try loadPlan(spec)
+            // A finished run whose summary.json cannot be read is missing from the table: say so.
+            for (id, reason) in plan.store.unreadableSummaries(plan) {
+                warn("warning: run \(id) is not in the table: \(plan.store.files(id).summary.path) is unreadable (\(reason)); `windtunnel sweep run` rebuilds it from the final checkpoint")
+            }
+            let rows = Sweep.Results.rows(plan)
             print(csv ? Sweep.Results.csv(rows) : jsonl ? Sweep.Results.jsonl(rows) : SweepTables.results(rows), terminator: "")
             // The table prints its edge warnings; CSV and JSONL stay machine-readable.
             if csv || jsonl {
-                for w in Sweep.Results.edgeWarnings(rows) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+                for w in Sweep.Results.edgeWarnings(rows) { warn(w) }
             }
         }
     }
@@ -157,15 +166,39 @@ struct SweepCommand: ParsableCommand {
     }
 }
 
+/// Runs that would not fit this machine's memory, refused before a probe or a child builds them
+/// (`sweep slurm` leaves this to the nodes, whose memory may differ).
+private func checkMemory(_ plan: SweepPlan) throws {
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    var problems: [String] = []
+    for run in plan.runs {
+        do { try MemoryEstimate(run.config).check(run.config, availableBytes: available) } catch {
+            problems.append("run \(run.id): \(error)")
+        }
+    }
+    guard !problems.isEmpty else { return }
+    let shown = problems.prefix(5).joined(separator: "\n  ") + (problems.count > 5 ? "\n  … and \(problems.count - 5) more" : "")
+    throw CLIError("\(plan.specURL.path): \(problems.count) run(s) too large for this machine, nothing launched:\n  \(shown)")
+}
+
 private func loadPlan(_ path: String) throws -> SweepPlan {
     try sweepErrors { try SweepPlanner.plan(specAt: URL(fileURLWithPath: path)) }
 }
 
-/// Library errors become CLI user errors (exit 1, message on stderr).
+/// Library errors become CLI user errors (exit 1, message on stderr); file errors read
+/// `path: reason`.
 private func sweepErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as SweepError { throw CLIError(e.description) } catch let e as ConfigError {
         throw CLIError(e.description)
+    } catch let e as RunLockError {
+        throw CLIError(e.description)
+    } catch let e where FileErrors.describe(e) != nil {
+        throw CLIError(FileErrors.message(e))
     }
+}
+
+private func warn(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 private func resolveJobs(_ jobs: Int?, threadsPerJob: Int, oversubscribe: Bool) throws -> Int {

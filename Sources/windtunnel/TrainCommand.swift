@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Writes config.json, metrics.jsonl, checkpoints and (last) summary.json into the run \
             directory. Exit status: 0 finished, 1 bad input, 3 diverged (summary.json records it), \
-            128+signal when stopped by SIGINT/SIGTERM (a checkpoint is saved; --resume continues).
+            128+signal when stopped by SIGINT/SIGTERM/SIGHUP (a checkpoint is saved; --resume continues).
             """
     )
 
@@ -25,25 +25,32 @@ struct TrainCommand: ParsableCommand {
     var stopAtStep: Int?
     @OptionGroup var runtime: RuntimeOptions
 
+    func validate() throws {
+        if let stopAtStep, stopAtStep < 1 { throw ValidationError("--stop-at-step must be ≥ 1, got \(stopAtStep)") }
+    }
+
     func run() throws {
         try runtime.apply()
         let url = URL(fileURLWithPath: config)
         let cfg: TrainConfig
         do { cfg = try TrainConfig.load(url, overrides: overrides) } catch let e as ConfigError { throw CLIError(e.description) }
         let dir = URL(fileURLWithPath: out ?? "runs/" + url.deletingPathExtension().lastPathComponent)
-        if resume, RunFiles(dir).hasSummary {
-            print("\(dir.path) already finished (summary.json present); nothing to do")
+        if resume, case .readable(let s) = RunFiles(dir).summaryState {
+            print("\(dir.path) already ended (summary.json: \(s.status.rawValue)); nothing to do")
             return
         }
         let progress = ProgressPrinter()
         let run: TrainingRun
-        do { run = try TrainingRun(config: cfg, directory: dir, resume: resume, observer: progress) } catch {
-            throw CLIError("\(error)")
+        do { run = try TrainingRun(config: cfg, directory: dir, resume: resume, observer: progress) } catch let e as ConfigError {
+            throw CLIError("\(url.path): \(e)")
+        } catch {
+            throw CLIError(FileErrors.message(error))
         }
         run.stopAtStep = stopAtStep
         installStopHandlers()
+        watchParent()
         let outcome: TrainingRun.Outcome
-        do { outcome = try run.run() } catch { throw CLIError("\(error)") }
+        do { outcome = try run.run() } catch { throw CLIError(FileErrors.message(error)) }
         progress.finish(run, outcome)
         switch outcome {
         case .finished, .stopped: return
@@ -53,13 +60,14 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// First SIGINT/SIGTERM: finish the current step, checkpoint, stop. A second one more than two
-/// seconds later exits at once (a terminal and a process-group kill often deliver the same stop
-/// twice within milliseconds; that must not lose the checkpoint).
+/// First SIGINT/SIGTERM/SIGHUP (a closed terminal or ssh session is a stop like any other): finish
+/// the current step, checkpoint, stop. A second one more than two seconds later exits at once (a
+/// terminal and a process-group kill often deliver the same stop twice within milliseconds; that
+/// must not lose the checkpoint).
 func installStopHandlers() {
     var unblock = sigset_t()
     sigemptyset(&unblock)
-    for sig in [SIGINT, SIGTERM] {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
         sigaddset(&unblock, sig)
         signal(sig) { s in
             let now = time(nil)  // async-signal-safe
@@ -75,6 +83,19 @@ func installStopHandlers() {
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 }
 nonisolated(unsafe) private var firstStopTime: time_t = 0
+
+/// A `train` started by `sweep run` (which names itself in WINDTUNNEL_PARENT_PID) stops like on
+/// SIGHUP when that sweep dies, even by SIGKILL: it is then reparented, which a thread polling
+/// getppid() notices within half a second. The sweep puts its children in their own process
+/// group, so nothing else would tell them.
+func watchParent() {
+    guard let text = ProcessInfo.processInfo.environment[RunLock.parentEnvironmentKey], let parent = pid_t(text) else { return }
+    let thread = Thread {
+        while getppid() == parent { usleep(500_000) }
+        if TrainingRun.stopRequested == 0 { TrainingRun.stopRequested = SIGHUP }
+    }
+    thread.start()
+}
 
 /// Progress on a terminal (one updating line), plain log lines otherwise.
 final class ProgressPrinter: TrainingObserver {

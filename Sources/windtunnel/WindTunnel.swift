@@ -34,8 +34,10 @@ struct RuntimeOptions: ParsableArguments {
     var threads: Int?
 
     func apply() throws {
-        if let threads, threads < 1 { throw CLIError("--threads must be ≥ 1, got \(threads)") }
-        Threads.configure(threads)
+        let resolved: (count: Int, note: String?)
+        do { resolved = try Threads.resolve(threads) } catch { throw CLIError("\(error)") }
+        if let note = resolved.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        Threads.configure(resolved.count)
     }
 }
 

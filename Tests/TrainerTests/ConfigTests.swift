@@ -29,6 +29,16 @@ import Trainer
         #expect(c.model.dModel == 64 && c.optim.lr == 1e-2 && c.model.moe?.numExperts == 4 && c.schedule.kind == .wsd)
     }
 
+    /// Without vocab_size the data directory is read first, so its absence is the error (not the
+    /// missing field it would have filled).
+    @Test func aMissingDataDirectoryIsNamedBeforeTheVocabulary() throws {
+        #expect(message(valid) == "c.json: data.dir: /nonexistent: no such dataset directory (make one with `windtunnel data prepare`)")
+        let dir = try temporaryDirectory("nometa")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(message(valid.replacingOccurrences(of: "/nonexistent", with: dir.path))
+            == "c.json: model.vocab_size: missing, and \(dir.path) has no meta.json to take it from (set model.vocab_size)")
+    }
+
     @Test func errorsNameTheFileAndField() {
         let v = valid.replacingOccurrences(of: #""n_head": 4 }"#, with: #""n_head": 4, "vocab_size": 30 }"#)
         #expect(message(v.replacingOccurrences(of: "d_model", with: "d_modle"))?

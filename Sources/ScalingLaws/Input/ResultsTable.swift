@@ -183,12 +183,34 @@ public struct ScalingRows: Sendable {
         self.loss = loss
         self.lossColumn = lossColumn
         self.warnings = []
+        warnings = degeneracyWarnings
     }
 
     init(runIDs: [String], tableRows: [Int], n: [Double], d: [Double], c: [Double], loss: [Double],
          lossColumn: String, warnings: [String]) {
         self.runIDs = runIDs; self.tableRows = tableRows; self.n = n; self.d = d; self.c = c
         self.loss = loss; self.lossColumn = lossColumn; self.warnings = warnings
+        self.warnings += degeneracyWarnings
+    }
+
+    /// Inputs that cannot determine an (N, D) law, said up front: without spread in N (or D) its
+    /// exponent and coefficient trade off freely, and a fit returns arbitrary values (50
+    /// identical rows gave α = −0.05 and G = NaN) that would otherwise look like results.
+    var degeneracyWarnings: [String] {
+        guard count >= 2 else { return [] }
+        func spread(_ xs: [Double]) -> Bool { xs.contains { $0 != xs[0] } }
+        let distinct = Set(n.indices.map { "\(n[$0]) \(d[$0])" }).count
+        var out: [String] = []
+        if !spread(n) && !spread(d) {
+            out.append("all \(count) rows have the same N = \(formatNumber(n[0])) and D = \(formatNumber(d[0])): no law in N and D can be fitted from them; the fitted values are not meaningful")
+        } else {
+            if !spread(n) { out.append("every row has N = \(formatNumber(n[0])): the N exponent and coefficient are not determined by these rows") }
+            if !spread(d) { out.append("every row has D = \(formatNumber(d[0])): the D exponent and coefficient are not determined by these rows") }
+            if distinct < count && distinct <= 3 {
+                out.append("only \(distinct) distinct (N, D) points among \(count) rows: too few to determine the law's exponents")
+            }
+        }
+        return out
     }
 
     public var count: Int { n.count }

@@ -175,14 +175,21 @@ struct MultiStartBootstrap: Sendable {
         var failedRefits: Int
     }
 
+    /// Above this many rows the grid is screened on an evenly spaced subsample of this size (see
+    /// `search`): the screen only ranks basins, and its cost grows with starts × rows.
+    static let screeningRowLimit = 1_000
+
     func run<O: ResamplableObjective>(_ objective: O) -> Outcome {
-        let search = minimizeFromStarts(objective, starts: starts, screeningIterations: screeningIterations,
-                                        options: optimizer, threads: threads)
+        let search = self.search(objective)
         let best = search.best.x
-        var refitStarts = search.distinctMinima(count: 1 + extraMinima)
+        // On a large table a resample's optimum lies next to the full data's (the spread shrinks
+        // as 1/√rows), so refits warm-start from the best alone: the other basins and
+        // perturbations guard small noisy tables and would multiply the work of large ones.
+        let large = objective.rowCount > Self.screeningRowLimit
+        var refitStarts = large ? [best] : search.distinctMinima(count: 1 + extraMinima)
         if refitStarts.first != best { refitStarts.insert(best, at: 0) }
         let baseStarts = refitStarts
-        let jitter = self.jitter, perturbed = perturbedStarts, optimizer = refitOptimizer ?? self.optimizer
+        let jitter = self.jitter, perturbed = large ? 0 : perturbedStarts, optimizer = refitOptimizer ?? self.optimizer
         let refits: [[Double]?] = runBootstrap(bootstrap, threads: threads) { _, rng in
             let resampled = objective.reweighted(resampleCounts(objective.rowCount, &rng))
             var starts = baseStarts
@@ -192,5 +199,52 @@ struct MultiStartBootstrap: Sendable {
         }
         let samples = refits.compactMap { $0 }
         return Outcome(search: search, best: best, samples: samples, failedRefits: refits.count - samples.count)
+    }
+
+    /// The multi-start search with its work bounded. A large table (100k rows: 24 min on the
+    /// Chinchilla grid) is screened on `screeningRowLimit` evenly spaced rows (the screen only
+    /// ranks basins); the `scoredCount` best screened points are scored on all rows and the best
+    /// `fullPolishCount` of those run to convergence on all rows, so the estimate is still the
+    /// full data's optimum. Small tables take the exact path they always did.
+    func search<O: ResamplableObjective>(_ objective: O, scoredCount: Int = 100, fullPolishCount: Int = 5) -> MultiStartResult {
+        let rows = objective.rowCount, limit = Self.screeningRowLimit
+        guard screeningIterations != nil, rows > limit else {
+            return minimizeFromStarts(objective, starts: starts, screeningIterations: screeningIterations,
+                                      options: optimizer, threads: threads)
+        }
+        var counts = [Double](repeating: 0, count: rows)
+        for k in 0..<limit { counts[k * rows / limit] = 1 }
+        let subsample = objective.reweighted(counts)
+        let screened = minimizeFromStarts(subsample, starts: starts, screeningIterations: screeningIterations,
+                                          options: optimizer, threads: threads)
+        // Subsample values rank the points; the best are re-scored on all rows. The others keep
+        // no value (they are not candidates for the estimate or the bootstrap's extra minima).
+        let ranked = screened.runs.indices.filter { screened.runs[$0].value.isFinite }
+            .sorted { (screened.runs[$0].value, $0) < (screened.runs[$1].value, $1) }
+        let top = Array(ranked.prefix(scoredCount))
+        var scored = screened.runs.map { run -> LBFGSResult in
+            var r = run
+            r.value = .infinity
+            return r
+        }
+        let rescored = parallelMap(top.count, threads: threads) { k -> Double in
+            var gradient = [Double](repeating: 0, count: screened.runs[top[k]].x.count)
+            return objective.evaluate(screened.runs[top[k]].x, gradient: &gradient)
+        }
+        for (k, index) in top.enumerated() { scored[index].value = rescored[k] }
+        let chosen = Array(top.filter { scored[$0].value.isFinite }
+            .sorted { (scored[$0].value, $0) < (scored[$1].value, $1) }.prefix(fullPolishCount))
+        let polishStarts = chosen.map { scored[$0].x }, options = optimizer
+        let polished = parallelMap(chosen.count, threads: threads) { k in
+            minimizeLBFGS(objective, from: polishStarts[k], options: options)
+        }
+        for (k, index) in chosen.enumerated() where polished[k].value <= scored[index].value {
+            var run = polished[k]
+            run.iterations += scored[index].iterations
+            run.evaluations += scored[index].evaluations
+            scored[index] = run
+        }
+        let best = bestIndex(scored)
+        return MultiStartResult(best: scored[best], bestStartIndex: best, runs: scored)
     }
 }

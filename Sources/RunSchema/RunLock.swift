@@ -1,7 +1,9 @@
 import Foundation
 
-/// Who holds a run: the `sweep run` process (and the `train` child it started), written to
-/// `runs/<id>/lock`, which is created with O_CREAT|O_EXCL so exactly one process gets it.
+/// Who holds a run directory, written to a lock file created with O_CREAT|O_EXCL so exactly one
+/// process gets it: `sweep run` holds `runs/<id>/lock` (with the `train` child it started), and
+/// `train` itself holds `<run dir>/train.lock` (`RunFiles.lock`), so two processes never train
+/// into one directory. A lock whose holder died (kill -9, a crash) is stale and taken over.
 public struct LockOwner: Codable, Equatable, Sendable {
     public var pid: Int32
     public var host: String
@@ -33,6 +35,10 @@ public struct LockOwner: Codable, Equatable, Sendable {
 }
 
 public enum RunLock {
+    /// Set by `sweep run` in its `train` children's environment to its own pid: a child whose
+    /// parent is no longer that process stops at a checkpoint (the sweep died).
+    public static let parentEnvironmentKey = "WINDTUNNEL_PARENT_PID"
+
     /// Takes the lock at `url`, or returns the live owner that holds it. A stale lock (its holder
     /// is dead) is taken over: renamed aside, checked to be the one read, removed, then retried.
     public static func acquire(_ url: URL) throws -> LockOwner? {
@@ -45,12 +51,12 @@ public enum RunLock {
                 close(fd)
                 guard written == data.count else {
                     unlink(url.path)
-                    throw SweepError("\(url.path): cannot write the run lock")
+                    throw RunLockError("\(url.path): cannot write the run lock")
                 }
                 return nil
             }
             guard errno == EEXIST else {
-                throw SweepError("\(url.path): cannot create the run lock (\(String(cString: strerror(errno))))")
+                throw RunLockError("\(url.path): cannot create the run lock (\(String(cString: strerror(errno))))")
             }
             guard let owner = read(url) else {
                 // Being written right now (or unreadable): treat as held.
@@ -69,7 +75,7 @@ public enum RunLock {
 
     /// Moves a stale lock aside; if what was moved is not the stale lock that was read (another
     /// process replaced it meanwhile), puts it back without overwriting.
-    static func breakLock(_ url: URL, expected: LockOwner?) {
+    public static func breakLock(_ url: URL, expected: LockOwner?) {
         let aside = url.path + ".stale.\(getpid())"
         guard rename(url.path, aside) == 0 else { return }
         let moved = read(URL(fileURLWithPath: aside))
@@ -95,13 +101,19 @@ public enum RunLock {
     }
 }
 
-func hostName() -> String {
+/// A lock file that cannot be created or written.
+public struct RunLockError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
+public func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     gethostname(&buffer, buffer.count - 1)
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-func processAlive(_ pid: Int32) -> Bool {
+public func processAlive(_ pid: Int32) -> Bool {
     guard pid > 0 else { return false }
     if kill(pid, 0) == 0 { return !isZombie(pid) }
     return errno == EPERM
@@ -122,7 +134,7 @@ func processStartTicks(_ pid: Int32) -> UInt64? {
     return fields.count > 19 ? UInt64(fields[19]) : nil
 }
 
-func isoNow() -> String {
+public func isoNow() -> String {
     let f = ISO8601DateFormatter()
     return f.string(from: Date())
 }
