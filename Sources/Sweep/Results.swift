@@ -19,6 +19,13 @@ public enum Results {
     /// A row per finished run, with its point and seed group (nil without tune/seeds).
     static func runRows(_ plan: SweepPlan) -> [(row: Row, membership: PointMembership?)] {
         let store = plan.store
+        // Runs whose summary predates its `epochs` field: D over the training split of meta.json.
+        var splitTokens: [String: Int?] = [:]
+        func epochs(_ s: RunSummary, dataDir: String) -> Double? {
+            if let e = s.epochs { return e }
+            if splitTokens[dataDir] == nil { splitTokens[dataDir] = .some(ConfigLoading.trainTokens(dataDir: dataDir)) }
+            return splitTokens[dataDir]!.map { s.tokens / Double(max($0, 1)) }
+        }
         return plan.runs.compactMap { run in
             guard let s = store.summary(run.id), s.status == .finished else { return nil }
             let c = run.config
@@ -40,7 +47,7 @@ public enum Results {
             row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
-            row[ResultsColumns.epochs] = s.epochs.map(number) ?? .null
+            row[ResultsColumns.epochs] = epochs(s, dataDir: c.data.dir).map(number) ?? .null
             return (row, run.membership)
         }
     }

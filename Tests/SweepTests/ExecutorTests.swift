@@ -75,6 +75,19 @@ import RunSchema
         // The final eval's standard error, from summary.json (issue 11).
         let se = rows.first?[ResultsColumns.valLossSE]
         #expect(se == f.store.summary(good.id)?.finalValLossSE.map(JSONValue.double) && se != nil)
+        // Epochs of the training split: from summary.json, or, for a summary written before it
+        // had the field, from D and the data directory's meta.json (the same number).
+        let split = try #require(ConfigLoading.trainTokens(dataDir: good.config.data.dir))
+        let expected = good.tokens / Double(split)
+        guard case .double(let logged)? = rows.first?[ResultsColumns.epochs] else { Issue.record("no epochs: \(rows)"); return }
+        #expect(abs(logged - expected) < 1e-12 && f.store.summary(good.id)?.epochs != nil)
+        let summaryURL = f.store.files(good.id).summary
+        var old = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
+        old["epochs"] = nil
+        try JSONSerialization.data(withJSONObject: old).write(to: summaryURL)
+        #expect(f.store.summary(good.id)?.epochs == nil)
+        guard case .double(let rebuilt)? = Results.rows(f.plan).first?[ResultsColumns.epochs] else { Issue.record("no epochs after removing it"); return }
+        #expect(abs(rebuilt - expected) < 1e-12)
         let status = try runWindtunnel(["sweep", "status", f.spec.path], in: f.dir)
         #expect(status.stdout.contains("1 done, 1 diverged"), "\(status.stdout)")
         // A rerun leaves both alone (a divergence is a result, not a failure to retry).
