@@ -4,7 +4,7 @@
 /// training anything.
 ///
 /// What lives here:
-/// - Numerics: L-BFGS with a strong-Wolfe line search (tolerances relative to f itself, never
+/// - Numerics: `FitProgress` (stderr progress of long fits, when the CLI installs it), L-BFGS with a strong-Wolfe line search (tolerances relative to f itself, never
 ///   to max(|f|, 1), so a ~1e-3 Huber objective is not stopped at its start), Huber loss,
 ///   Levenberg–Marquardt (polishing least-squares laws with correlated parameters), multi-start
 ///   grids screened in parallel, and the bootstrap (rows resampled with replacement, each

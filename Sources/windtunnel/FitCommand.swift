@@ -1,6 +1,7 @@
 import ArgumentParser
 import FitReports
 import Foundation
+import ScalingLaws
 
 /// The command line as typed (arguments shell-quoted where needed), for report.md.
 func shellCommandLine() -> String {
@@ -58,6 +59,8 @@ struct FitCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
+        // Long fits (large tables, many bootstrap refits) say what they are doing on stderr.
+        FitProgress.shared.configure(sink: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try options.fit(law, commandLine: shellCommandLine())
         let data = try report.json()
         let outputs = try out.map { out in try userErrors { try report.writeOutputs(to: out) } }

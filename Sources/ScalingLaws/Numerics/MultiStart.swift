@@ -121,8 +121,10 @@ public struct BootstrapOptions: Sendable, Equatable {
 func runBootstrap<T>(_ options: BootstrapOptions, threads: Int,
                      _ body: @escaping @Sendable (Int, inout SplitMix64) -> T?) -> [T?] {
     guard options.resamples > 0 else { return [] }
+    let progress = FitProgress.shared.begin("bootstrap refits", total: options.resamples)
     return parallelMap(options.resamples, threads: threads) { replicate in
         var rng = SplitMix64(seed: options.seed, stream: UInt64(replicate))
+        defer { FitProgress.shared.advance(progress) }
         return body(replicate, &rng)
     }
 }
@@ -212,6 +214,7 @@ struct MultiStartBootstrap: Sendable {
             return minimizeFromStarts(objective, starts: starts, screeningIterations: screeningIterations,
                                       options: optimizer, threads: threads)
         }
+        FitProgress.shared.begin("\(rows) rows: screening \(starts.count) starts on \(limit) of them, then the best \(scoredCount) on all rows", total: 0, announce: true)
         var counts = [Double](repeating: 0, count: rows)
         for k in 0..<limit { counts[k * rows / limit] = 1 }
         let subsample = objective.reweighted(counts)
