@@ -15,6 +15,9 @@ struct WindTunnel: ParsableCommand {
     /// Exit statuses (DESIGN.md): 0 success, 1 user error (one line on stderr first), 2 usage
     /// error. argument-parser reports usage errors as 64 (EX_USAGE); map them to 2.
     static func main() {
+        // OpenBLAS picks its kernels when it loads; on CPUs it does not recognise it falls back
+        // to SSE3 ones, 4–6× slower here (BLASKernels.swift). Re-exec once with better ones.
+        BLASKernels.reexecWithBetterKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
