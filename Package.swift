@@ -33,7 +33,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        // FMA-chain probes for the measured peak behind MFU (C: per-function vector ISA).
+        .target(name: "CFMAPeak"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CFMAPeak"], swiftSettings: kernelSettings),
         // Configs, accounting, run and sweep layout, metrics.jsonl: Foundation only, below all of
         // the stages (the sweep, the fitter and the plots never link the model).
         .target(name: "RunSchema"),

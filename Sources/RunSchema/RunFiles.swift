@@ -98,6 +98,10 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Tokens trained over the training split's tokens; absent in summaries written before it.
     public var epochs: Double?
+    /// Model FLOPs per second over the run (`full` accounting, whatever `flop_accounting` says)
+    /// / the FMA peak measured at the run's thread budget when it started (`peak_gflops`).
+    public var mfu: Double?
+    public var peakGFLOPs: Double?
 
     public init(status: Status, reason: String? = nil, steps: Int, tokens: Double, flops: Double,
                 flopsPerToken: Double, flopAccounting: String, params: Int, paramsNonEmbedding: Int,
@@ -106,7 +110,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
                 bestValLoss: Double? = nil, wallTimeS: Double,
                 tokensPerS: Double, schedule: String, experts: Int? = nil, topK: Int? = nil,
                 sparsity: Double? = nil, moeMaxLoadRatios: [Double]? = nil, moeMaxLoadRatio: Double? = nil,
-                dModel: Int, nLayer: Int, seed: UInt64, epochs: Double? = nil) {
+                dModel: Int, nLayer: Int, seed: UInt64, epochs: Double? = nil, mfu: Double? = nil, peakGFLOPs: Double? = nil) {
         self.status = status
         self.reason = reason
         self.steps = steps
@@ -135,6 +139,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
         self.nLayer = nLayer
         self.seed = seed
         self.epochs = epochs
+        self.mfu = mfu
+        self.peakGFLOPs = peakGFLOPs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -145,7 +151,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         case finalValLossSE = "final_val_loss_se", finalEvalTokens = "final_eval_tokens"
         case wallTimeS = "wall_time_s", tokensPerS = "tokens_per_s", schedule, experts, topK = "top_k", sparsity
         case moeMaxLoadRatios = "moe_max_load_ratios", moeMaxLoadRatio = "moe_max_load_ratio"
-        case dModel = "d_model", nLayer = "n_layer", seed, epochs
+        case dModel = "d_model", nLayer = "n_layer", seed, epochs, mfu, peakGFLOPs = "peak_gflops"
     }
 
     public func write(to url: URL) throws {

@@ -14,8 +14,17 @@ public enum TrainBenchmark {
         public let name: String
         public let config: GPTConfig
         public let batch: Int
+        /// The update timed: the peer's AdamW (`optim`) for the built-in shapes, a config file's own.
+        public let optim: TrainConfig.OptimConfig
 
-        public init(name: String, config: GPTConfig, batch: Int) { (self.name, self.config, self.batch) = (name, config, batch) }
+        public init(name: String, config: GPTConfig, batch: Int, optim: TrainConfig.OptimConfig = TrainBenchmark.optim) {
+            (self.name, self.config, self.batch, self.optim) = (name, config, batch, optim)
+        }
+
+        /// A run config's model, micro-batch and optimizer (one micro-batch per timed step).
+        public init(name: String, run: TrainConfig) {
+            self.init(name: name, config: run.model, batch: run.train.batchSize, optim: run.optim)
+        }
     }
 
     /// The step config of every bench model: the PyTorch peer's optimizer, torch.optim.AdamW
@@ -52,7 +61,24 @@ public enum TrainBenchmark {
         return [Shape(name: "small-moe-e8k2", config: c, batch: 16)]
     }()
 
-    public static var allShapes: [Shape] { denseShapes + moeShapes }
+    /// The sizes sweeps train, as in `shared/peers/torch_small_bench.py` (GPT-2 style, char vocab
+    /// 84): the quickstart's isoFLOP models and isoflop-small-like shapes up to d 512. Sweeps run
+    /// one single-threaded process per core, so these compare at `--threads 1`.
+    public static let sweepShapes: [Shape] = [
+        shape("qs-d16", 84, 16, 2, 2, 64, 16),
+        shape("qs-d24", 84, 24, 2, 3, 64, 16),
+        shape("qs-d32", 84, 32, 2, 4, 64, 16),
+        shape("qs-d48", 84, 48, 3, 4, 64, 16),
+        shape("qs-d64", 84, 64, 4, 4, 64, 16),
+        shape("d128", 84, 128, 4, 8, 128, 32),
+        shape("d256", 84, 256, 8, 16, 128, 32),
+        shape("d512", 84, 512, 8, 32, 128, 16),
+    ]
+
+    public static var allShapes: [Shape] { denseShapes + moeShapes + sweepShapes }
+
+    /// The built-in shape called `name`, if any.
+    public static func shape(named name: String) -> Shape? { allShapes.first { $0.name == name } }
 
     static func shape(_ name: String, _ v: Int, _ d: Int, _ l: Int, _ h: Int, _ t: Int, _ b: Int) -> Shape {
         Shape(name: name, config: GPTConfig(vocabSize: v, contextLength: t, dModel: d, nLayer: l, nHead: h), batch: b)
@@ -69,6 +95,13 @@ public enum TrainBenchmark {
         public let allocations_per_step: Double
         /// For MoE configs: MoE step time / the dense "small" step time, measured alternately.
         public let moe_dense_step_ratio: Double?
+        /// Model FLOPs per token (`full` accounting: every matmul, attention, the unembedding).
+        public let flops_per_token: Double
+        /// Model FLOPs per second at the median step.
+        public let model_gflops: Double
+        /// The measured FMA peak at this thread budget, and model FLOPs / that peak.
+        public let peak_gflops: Double
+        public let mfu: Double
     }
 
     /// One model stepped by the trainer's `TrainingStep` (with `optim`) on fixed batches.
@@ -76,12 +109,15 @@ public enum TrainBenchmark {
         public let training: TrainingStep
         /// The micro-batch list of each step, used in turn.
         let steps: [[TrainingStep.MicroBatch]]
+        /// A constant learning rate: the shape's peak (schedules are not what is timed).
+        let lr: Float
         private var next = 0
 
         /// `batches` (each [shape.batch, context]) are stepped on in turn, one per step; by
         /// default one batch of random tokens, as the PyTorch peer does.
         public init(_ shape: Shape, batches: [TrainingStep.MicroBatch]? = nil) {
-            training = TrainingStep(model: shape.config, optim: TrainBenchmark.optim, seed: TrainBenchmark.seed)
+            training = TrainingStep(model: shape.config, optim: shape.optim, seed: TrainBenchmark.seed)
+            lr = Float(shape.optim.lr)
             let b = shape.batch, t = shape.config.contextLength, v = shape.config.vocabSize
             var rng = RandomState(seed: TrainBenchmark.seed)
             func tokens() -> Indices { Indices(shape: [b, t], values: (0..<(b * t)).map { _ in Int32(rng.nextInt(below: v)) }) }
@@ -93,17 +129,18 @@ public enum TrainBenchmark {
 
         /// One training step on the next batch.
         public func step() {
-            _ = training.step(steps[next], lr: Float(TrainBenchmark.optim.lr))
+            _ = training.step(steps[next], lr: lr)
             next = (next + 1) % steps.count
         }
     }
 
-    /// Times `steps` steps of each named shape (after 3 warm-up steps). MoE shapes are timed
-    /// interleaved with the dense "small" model to report their step-time ratio.
-    public static func run(names: [String], steps: Int) -> [Result] {
+    /// Times `steps` steps of each shape (after 3 warm-up steps). MoE shapes are timed
+    /// interleaved with the dense "small" model to report their step-time ratio. MFU is against
+    /// the FMA peak measured once, before the first shape, at the process's thread budget.
+    public static func run(_ shapes: [Shape], steps: Int) -> [Result] {
         let pool = BufferPool.current
-        return names.compactMap { name -> Result? in
-            guard let shape = allShapes.first(where: { $0.name == name }) else { return nil }
+        let peak = FMAPeak.cached(threads: Threads.count).total_gflops
+        return shapes.map { shape -> Result in
             let bench = Bench(shape)
             let dense = shape.config.moe == nil ? nil : Bench(denseShapes[1])
             for _ in 0..<3 { bench.step(); dense?.step() }
@@ -123,10 +160,14 @@ public enum TrainBenchmark {
             let median = own.sorted()[own.count / 2]
             let tokens = Double(shape.batch * shape.config.contextLength)
             let a = shape.config.accounting
-            return Result(config: name, params: a.totalParams, params_active: a.activeParams, threads: Threads.count,
+            let flopsPerToken = a.flopsPerToken(.full)
+            let modelGFLOPs = flopsPerToken * tokens / median / 1e9
+            return Result(config: shape.name, params: a.totalParams, params_active: a.activeParams, threads: Threads.count,
                           ms_per_step: (median * 1e4).rounded() / 10, tokens_per_s: (tokens / median).rounded(),
                           allocations_per_step: allocations,
-                          moe_dense_step_ratio: other.isEmpty ? nil : ((median / other.sorted()[other.count / 2]) * 1000).rounded() / 1000)
+                          moe_dense_step_ratio: other.isEmpty ? nil : ((median / other.sorted()[other.count / 2]) * 1000).rounded() / 1000,
+                          flops_per_token: flopsPerToken, model_gflops: (modelGFLOPs * 100).rounded() / 100,
+                          peak_gflops: peak, mfu: (modelGFLOPs / peak * 1e4).rounded() / 1e4)
         }
     }
 }

@@ -30,6 +30,8 @@ public struct StepRecord: Sendable {
     public var tokensPerS: Double
     public var elapsed: Double
     public var valLoss: Double?
+    /// Model FLOP utilisation over the logging window (see `TrainingRun.mfu`).
+    public var mfu: Double?
 }
 
 public final class TrainingRun {
@@ -207,6 +209,16 @@ public final class TrainingRun {
     public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
     public var tokensPerStep: Int { config.tokensPerStep }
     public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
+    /// The FMA peak at this process's thread budget, measured (50 ms) when the run starts.
+    public private(set) var peakGFLOPs: Double?
+
+    /// Model FLOPs per second at `tokensPerS` over the measured peak. Model FLOPs count every
+    /// matmul, attention and the unembedding (`full`), whatever accounting the scaling laws use,
+    /// so MFU means the same for every config.
+    public func mfu(tokensPerS: Double) -> Double? {
+        guard let peak = peakGFLOPs, peak > 0 else { return nil }
+        return (tokensPerS * accounting.flopsPerToken(.full) / (peak * 1e9) * 1e4).rounded() / 1e4
+    }
     /// Per block, the router statistics of the last logged training step's (last) micro-batch;
     /// nil for dense blocks.
     var routerStats: [MoEStats?] = []
@@ -219,6 +231,7 @@ public final class TrainingRun {
     /// Trains to the end of the budget (or until SIGINT/SIGTERM), then writes summary.json.
     public func run() throws -> Outcome {
         if files.hasSummary { return .finished }
+        peakGFLOPs = FMAPeak.measure(threads: Threads.count, seconds: 0.05).total_gflops
         observer?.started(self)
         let writer = try MetricsWriter(files.metrics)
         let microBatch = TrainingStep.MicroBatch(batchSize: config.train.batchSize, context: config.model.contextLength)
@@ -255,6 +268,7 @@ public final class TrainingRun {
                 var record = StepRecord(step: step, tokens: Double(step * tokensPerStep), flops: Double(step * tokensPerStep) * flopsPerToken,
                                         lr: lr, loss: loss, gradNorm: gradNorm, tokensPerS: windowTokens / max(now - windowStart, 1e-9),
                                         elapsed: elapsed)
+                record.mfu = mfu(tokensPerS: record.tokensPerS)
                 if isEval {
                     let v = evaluate()
                     record.valLoss = v
@@ -305,6 +319,7 @@ public final class TrainingRun {
             "grad_norm": r.gradNorm, "tokens_per_s": (r.tokensPerS * 10).rounded() / 10, "elapsed_s": (r.elapsed * 1000).rounded() / 1000,
         ]
         if let v = r.valLoss { line["val_loss"] = v }
+        if let m = r.mfu { line["mfu"] = m }
         let moe = routerStats.enumerated().compactMap { i, stats -> [String: Any]? in
             guard let s = stats else { return nil }
             return ["layer": i, "load": s.load.map(Double.init), "aux_loss": Double(s.auxLoss), "z_loss": Double(s.zLoss),
@@ -334,7 +349,8 @@ public final class TrainingRun {
             experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
             moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),
             dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed,
-            epochs: tokens / Double(max(dataset.train.count, 1)))
+            epochs: tokens / Double(max(dataset.train.count, 1)),
+            mfu: mfu(tokensPerS: tokens / max(elapsed, 1e-9)), peakGFLOPs: peakGFLOPs)
         try summary.write(to: files.summary)
     }
 }

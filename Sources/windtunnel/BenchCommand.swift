@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernels and training throughput (release builds only give meaningful numbers).",
-        subcommands: [Gemm.self, Ops.self, Train.self]
+        subcommands: [Peak.self, Gemm.self, Ops.self, Train.self]
     )
 
     struct Gemm: ParsableCommand {
@@ -60,30 +60,76 @@ func parseSizes(_ text: String) throws -> [Int] {
 }
 
 extension BenchCommand {
+    struct Peak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The measured Float32 FMA peak: per thread and for the thread budget (the denominator of MFU).")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Seconds to measure (each thread keeps its best ~2 ms slice).") var seconds = 0.5
+        @Flag(help: "One JSON object.") var json = false
+
+        func run() throws {
+            try runtime.apply()
+            guard seconds > 0, seconds <= 60 else { throw CLIError("--seconds must be in (0, 60], got \(seconds)") }
+            let one = FMAPeak.measure(threads: 1, seconds: seconds)
+            let all = Threads.count == 1 ? one : FMAPeak.measure(threads: Threads.count, seconds: seconds)
+            if json { return try printJSONLines([all]) }
+            print("FMA peak (\(one.isa.rawValue) chains, Float32): \(fmt(one.per_thread_gflops)) GFLOP/s on one thread; "
+                  + "\(fmt(all.total_gflops)) GFLOP/s on \(all.threads) thread(s) at once (best thread \(fmt(all.per_thread_gflops)))")
+        }
+    }
+
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Training-step throughput of the PyTorch peer's configs (tiny, small, medium) and an MoE variant.")
+            abstract: "Training-step throughput and MFU: the PyTorch peers' configs, the sizes sweeps train, or any train config.",
+            discussion: """
+            MFU = model FLOPs per second (every matmul, attention and the unembedding: the `full` \
+            accounting) / the FMA peak measured at the same thread budget (`bench peak`). \
+            --sweep-sizes matches ../shared/peers/torch_small_bench.py (compare at --threads 1); \
+            the default set matches torch_gpt_bench.py.
+            """)
         @OptionGroup var runtime: RuntimeOptions
-        @Option(help: "Comma-separated configs: \(TrainBenchmark.allShapes.map(\.name).joined(separator: ", ")).")
-        var configs = TrainBenchmark.allShapes.map(\.name).joined(separator: ",")
+        @Option(help: "Comma-separated built-in configs: \(TrainBenchmark.allShapes.map(\.name).joined(separator: ", ")).")
+        var configs: String?
+        @Flag(help: "The sizes sweeps train: \(TrainBenchmark.sweepShapes.map(\.name).joined(separator: ", ")).")
+        var sweepSizes = false
+        @Option(help: "A train config file to time (its model, batch_size and optimizer; repeatable).")
+        var config: [String] = []
+        @Option(name: .customLong("set"), help: "Override a field of every --config, e.g. --set model.d_model=256 (repeatable).")
+        var overrides: [String] = []
         @Option(help: "Timed steps per config (after 3 warm-up steps).") var steps = 10
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() throws {
             try runtime.apply()
-            let names = configs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            let known = Set(TrainBenchmark.allShapes.map(\.name))
-            if let bad = names.first(where: { !known.contains($0) }) {
-                throw CLIError("--configs: unknown config '\(bad)' (known: \(known.sorted().joined(separator: ", ")))")
-            }
             guard steps > 0 else { throw CLIError("--steps must be positive, got \(steps)") }
-            let results = TrainBenchmark.run(names: names, steps: steps)
+            if !overrides.isEmpty && config.isEmpty { throw CLIError("--set applies to --config files; give one") }
+            var shapes = [TrainBenchmark.Shape]()
+            if let configs {
+                for name in configs.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+                    guard let shape = TrainBenchmark.shape(named: name) else {
+                        throw CLIError("--configs: unknown config '\(name)' (known: \(TrainBenchmark.allShapes.map(\.name).joined(separator: ", ")))")
+                    }
+                    shapes.append(shape)
+                }
+            }
+            if sweepSizes { shapes += TrainBenchmark.sweepShapes }
+            for path in config {
+                let url = URL(fileURLWithPath: path)
+                let run: TrainConfig
+                do { run = try TrainConfig.load(url, overrides: overrides) } catch let e as ConfigError { throw CLIError(e.description) }
+                shapes.append(TrainBenchmark.Shape(name: url.deletingPathExtension().lastPathComponent, run: run))
+            }
+            if configs == nil && !sweepSizes && config.isEmpty { shapes = TrainBenchmark.denseShapes + TrainBenchmark.moeShapes }
+            let results = TrainBenchmark.run(shapes, steps: steps)
             if json { return try printJSONLines(results) }
-            print("Training steps (median of \(steps)), \(Threads.count) thread(s)")
-            print(pad("config", 16) + pad("params", 10) + pad("ms/step", 10) + pad("tokens/s", 11) + pad("allocs/step", 13) + "MoE/dense")
+            let peak = results.first?.peak_gflops ?? 0
+            print("Training steps (median of \(steps)), \(Threads.count) thread(s); FMA peak \(fmt(peak)) GFLOP/s (bench peak)")
+            print(pad("config", 16) + pad("params", 10) + pad("ms/step", 10) + pad("tokens/s", 11) + pad("GFLOP/s", 9)
+                  + pad("MFU", 7) + pad("allocs/step", 13) + "MoE/dense")
             for r in results {
                 print(pad(r.config, 16) + pad(formatCount(Double(r.params)), 10) + pad(fmt(r.ms_per_step), 10)
-                      + pad(formatCount(r.tokens_per_s), 11) + pad(fmt(r.allocations_per_step), 13)
+                      + pad(formatCount(r.tokens_per_s), 11) + pad(fmt(r.model_gflops), 9)
+                      + pad(String(format: "%.1f%%", r.mfu * 100), 7) + pad(fmt(r.allocations_per_step), 13)
                       + (r.moe_dense_step_ratio.map { fmt($0) } ?? "-"))
             }
         }

@@ -109,6 +109,7 @@ final class ProgressPrinter: TrainingObserver {
               + "\(formatCount(Double(a.totalParams))) params (\(formatCount(Double(a.nonEmbeddingParams))) non-embedding"
               + (a.activeParams != a.totalParams ? ", \(formatCount(Double(a.activeParams))) active" : "") + "), "
               + "\(formatCount(run.flopsPerToken)) FLOPs/token, \(Threads.count) thread(s)"
+              + (run.peakGFLOPs.map { ", FMA peak \(fmt($0)) GFLOP/s" } ?? "")
               + (run.step > 0 ? "; resuming at step \(run.step)" : ""))
         flushStdout()
     }
@@ -117,7 +118,8 @@ final class ProgressPrinter: TrainingObserver {
         let eta = r.tokensPerS > 0 ? Double(total - r.step) * Double(run.tokensPerStep) / r.tokensPerS : 0
         var line = "step \(r.step)/\(total) | loss \(String(format: "%.4f", r.loss))"
         if let v = r.valLoss { line += " | val \(String(format: "%.4f", v))" }
-        line += " | lr \(String(format: "%.2e", r.lr)) | \(formatCount(r.tokensPerS)) tok/s | \(formatCount(r.tokensPerS * run.flopsPerToken))FLOP/s | ETA \(formatDuration(eta))"
+        line += " | lr \(String(format: "%.2e", r.lr)) | \(formatCount(r.tokensPerS)) tok/s"
+            + (r.mfu.map { " | MFU \(String(format: "%.1f", $0 * 100))%" } ?? "") + " | ETA \(formatDuration(eta))"
         if tty {
             print("\r\u{1B}[2K" + line, terminator: r.valLoss != nil ? "\n" : "")
         } else {
@@ -135,7 +137,8 @@ final class ProgressPrinter: TrainingObserver {
         guard outcome == .finished, let s = try? RunSummary.read(run.files.summary) else { return }
         print((tty ? "\n" : "") + "finished: val loss \(s.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")"
               + " (best \(s.bestValLoss.map { String(format: "%.4f", $0) } ?? "n/a")) after \(s.steps) steps in "
-              + "\(formatDuration(s.wallTimeS)), \(formatCount(s.tokensPerS)) tokens/s")
+              + "\(formatDuration(s.wallTimeS)), \(formatCount(s.tokensPerS)) tokens/s"
+              + (s.mfu.map { ", MFU \(String(format: "%.1f", $0 * 100))%" } ?? ""))
     }
 }
 

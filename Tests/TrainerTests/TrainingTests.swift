@@ -32,6 +32,12 @@ import Trainer
         #expect(lines.filter { $0["val_loss"] != nil }.map { $0["step"] as! Int } == Array(stride(from: 10, through: 150, by: 10)))
         #expect(summary.params == run.accounting.totalParams && summary.tokens == Double(150 * 256))
         #expect(summary.flops == summary.tokens * summary.flopsPerToken)
+        // MFU: model FLOPs (full accounting) per second over the peak measured at the start.
+        let peak = try #require(summary.peakGFLOPs)
+        let mfu = try #require(summary.mfu)
+        let expected = summary.tokensPerS * run.accounting.flopsPerToken(.full) / (peak * 1e9)
+        #expect(mfu > 0 && abs(mfu - expected) <= 5e-5, "mfu \(mfu) vs \(expected)")
+        #expect(lines.allSatisfy { ($0["mfu"] as? Double ?? 0) > 0 }, "every metrics line carries mfu")
     }
 
     @Test func moeRouterStatisticsAreTheTrainingStepsEvenOnEvalSteps() throws {

@@ -48,7 +48,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Whole training steps of the PyTorch peer's configs (and the MoE variant).
+    // Whole training steps: the PyTorch peers' configs, the MoE variant and the sizes sweeps train.
     for shape in TrainBenchmark.allShapes {
         let bench = TrainBenchmark.Bench(shape)
         Benchmark("train step \(shape.name)", configuration: config(tokens, seconds: 10)) { benchmark in
