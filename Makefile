@@ -3,6 +3,11 @@
 SWIFT ?= swift
 BIN := .build/release/windtunnel
 
+# Compile the kernel modules for AVX2+FMA where this CPU has them (Package.swift says why);
+# `WINDTUNNEL_TARGET_CPU=generic make ...` builds a binary for any x86-64 (e.g. mixed clusters).
+WINDTUNNEL_TARGET_CPU ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell || echo generic)
+export WINDTUNNEL_TARGET_CPU
+
 .PHONY: demo train-shakespeare test build deps test-deps bench data
 
 deps:

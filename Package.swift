@@ -5,9 +5,24 @@ import PackageDescription
 
 /// Kernels are plain loops over raw buffers; -Ounchecked drops the integer-overflow traps that
 /// otherwise block vectorisation. Shape and argument checks use fatalError/throws, which stay.
+let releaseFlags = ["-Ounchecked", "-wmo"]
+
+/// The CPU the kernel modules are compiled for. Built for baseline x86-64, every SIMD8<Float> of
+/// our elementwise kernels runs as two SSE halves with separate multiplies and adds. The Makefile
+/// sets WINDTUNNEL_TARGET_CPU=haswell (AVX2+FMA, every x86 server since 2013) on CPUs that have
+/// it: training steps at the quickstart's sizes take 15–25% less CPU time (README
+/// "Performance"). `generic` or empty keeps the portable build. The CLI itself stays portable
+/// and refuses to run kernels the CPU cannot execute (WindTunnel.swift).
+let targetCPU: String? = {
+    guard let cpu = Context.environment["WINDTUNNEL_TARGET_CPU"], !cpu.isEmpty, cpu != "generic" else { return nil }
+    return cpu
+}()
+
 let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(releaseFlags + (targetCPU.map { ["-target-cpu", $0] } ?? []), .when(configuration: .release)),
 ]
+let cliSettings: [SwiftSetting] = [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+    + (targetCPU == nil ? [] : [.define("KERNELS_NEED_AVX2_FMA", .when(configuration: .release))])
 
 let package = Package(
     name: "WindTunnel",
@@ -33,9 +48,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // FMA-chain probes for the measured peak behind MFU (C: per-function vector ISA).
-        .target(name: "CFMAPeak"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CFMAPeak"], swiftSettings: kernelSettings),
+        // CPU probes in C (per-function vector ISA): FMA chains for the measured peak behind MFU,
+        // and whether the CPU can run kernels built for WINDTUNNEL_TARGET_CPU.
+        .target(name: "CCPUProbe"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CCPUProbe"], swiftSettings: kernelSettings),
         // Configs, accounting, run and sweep layout, metrics.jsonl: Foundation only, below all of
         // the stages (the sweep, the fitter and the plots never link the model).
         .target(name: "RunSchema"),
@@ -51,9 +67,10 @@ let package = Package(
             name: "windtunnel",
             dependencies: [
                 "Tensor", "RunSchema", "NN", "Data", "Trainer", "Sweep", "ScalingLaws", "Plot", "FitReports",
+                "CCPUProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: kernelSettings
+            swiftSettings: cliSettings
         ),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         // Running the built binary and rendering charts, for the targets that test through them.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCPUProbe
 import Foundation
 import Tensor
 
@@ -15,6 +16,16 @@ struct WindTunnel: ParsableCommand {
     /// Exit statuses (DESIGN.md): 0 success, 1 user error (one line on stderr first), 2 usage
     /// error. argument-parser reports usage errors as 64 (EX_USAGE); map them to 2.
     static func main() {
+        #if KERNELS_NEED_AVX2_FMA
+        // The kernel modules were compiled for AVX2+FMA (WINDTUNNEL_TARGET_CPU, Package.swift);
+        // on an older CPU they would die of SIGILL somewhere mid-run. This check runs first and
+        // is itself portable code.
+        if wt_cpu_supports_avx2_fma() == 0 {
+            FileHandle.standardError.write(Data(("error: this windtunnel was built for AVX2+FMA CPUs (WINDTUNNEL_TARGET_CPU) "
+                + "and this CPU lacks them; rebuild with WINDTUNNEL_TARGET_CPU=generic make build\n").utf8))
+            Foundation.exit(1)
+        }
+        #endif
         // OpenBLAS picks its kernels when it loads; on CPUs it does not recognise it falls back
         // to SSE3 ones, 4–6× slower here (BLASKernels.swift). Re-exec once with better ones.
         BLASKernels.reexecWithBetterKernelsIfNeeded()

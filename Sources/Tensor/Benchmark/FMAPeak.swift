@@ -1,4 +1,4 @@
-import CFMAPeak
+import CCPUProbe
 import Foundation
 
 /// The machine's Float32 multiply-add ceiling, measured rather than looked up: independent FMA

@@ -1,6 +1,6 @@
 // Why 12 chains: an FMA has a latency of 4 cycles and recent x86 cores issue two per cycle, so at
 // least 8 independent accumulators are needed to keep both pipes busy; fewer under-report.
-#include "CFMAPeak.h"
+#include "CCPUProbe.h"
 
 #define CHAINS 12
 
@@ -70,6 +70,24 @@ static double probe_scalar(long iterations, float *sink) {
 }
 #define probe_avx512 probe_scalar
 #define probe_avx2 probe_scalar
+#endif
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+int wt_cpu_supports_avx2_fma(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!fma || !osxsave || !avx) return 0;
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;  // the OS saves XMM and YMM state
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1;  // AVX2
+}
+#else
+int wt_cpu_supports_avx2_fma(void) { return 0; }
 #endif
 
 double wt_fma_probe(int isa, long iterations, float *sink) {
