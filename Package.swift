@@ -33,12 +33,18 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib, for reading gzip-compressed corpora (`data prepare`).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         // Configs, accounting, run and sweep layout, metrics.jsonl: Foundation only, below all of
         // the stages (the sweep, the fitter and the plots never link the model).
         .target(name: "RunSchema"),
         .target(name: "NN", dependencies: ["Tensor", "RunSchema"], swiftSettings: kernelSettings),
-        .target(name: "Data", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Data", dependencies: ["RunSchema", "CZlib"], swiftSettings: kernelSettings),
         .target(name: "Trainer", dependencies: ["NN", "Data", "RunSchema"], swiftSettings: kernelSettings),
         .target(name: "Sweep", dependencies: ["RunSchema"]),
         .target(name: "ScalingLaws", dependencies: ["RunSchema"], swiftSettings: kernelSettings),

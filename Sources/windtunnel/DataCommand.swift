@@ -14,9 +14,15 @@ struct DataCommand: ParsableCommand {
 
     struct Prepare: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Tokenize a text file (or every non-hidden file under a directory, sorted by path) into DIR/{train.bin,val.bin,meta.json}.")
+            abstract: "Tokenize a corpus into DIR/{train.bin,val.bin,meta.json}, streaming (memory independent of the corpus size).",
+            discussion: """
+                --input is a file or a directory (every non-hidden file under it, sorted by path). Files are \
+                text, or JSON Lines when named *.jsonl (one object per line; the --text-field string of each \
+                is a document, followed by a blank line); either may be gzip-compressed (*.gz, detected by its \
+                magic bytes). Text files are concatenated as they are.
+                """)
 
-        @Option(help: "Input text file or directory.")
+        @Option(help: "Input file or directory: .txt (any text), .jsonl, and .gz of either.")
         var input: String
         @Option(help: "char | byte | bpe")
         var tokenizer: TokenizerKind
@@ -26,14 +32,23 @@ struct DataCommand: ParsableCommand {
         var valFraction: Double = 0.1
         @Option(help: "Output directory.")
         var out: String
+        @Option(help: "JSON Lines: the field of each object that holds the document's text.")
+        var textField: String = "text"
 
         func run() throws {
             let options = PrepareOptions(input: URL(fileURLWithPath: input), tokenizer: tokenizer, vocabSize: vocabSize,
-                                         valFraction: valFraction, output: URL(fileURLWithPath: out))
+                                         valFraction: valFraction, output: URL(fileURLWithPath: out), textField: textField)
             let r = try cliErrors { try DatasetPreparer.prepare(options) }
             let m = r.meta
             let bytesPerToken = Double(m.sourceBytes) / Double(r.totalTokens)
-            print("read \(m.sourceBytes) bytes from \(r.files.count) file(s) under \(m.source)")
+            let gzip = r.files.filter(\.gzip).count, jsonl = r.files.filter { $0.format == .jsonl }.count
+            var kinds: [String] = []
+            if gzip > 0 { kinds.append("\(gzip) gzip") }
+            if jsonl > 0 {
+                let skipped = r.stats.emptyDocuments > 0 ? ", \(r.stats.emptyDocuments) with empty text skipped" : ""
+                kinds.append("\(jsonl) JSON Lines: \(r.stats.documents) documents\(skipped)")
+            }
+            print("read \(m.sourceBytes) bytes of text from \(r.files.count) file(s)\(kinds.isEmpty ? "" : " (\(kinds.joined(separator: "; ")))") under \(m.source)")
             print("\(m.tokenizer.rawValue) tokenizer: vocab \(m.vocabSize), built in \(fmt(r.tokenizerSeconds)) s; "
                 + "encoded \(r.totalTokens) tokens (\(fmt(bytesPerToken)) bytes/token) in \(fmt(r.encodeSeconds)) s "
                 + "(\(fmt(Double(m.sourceBytes) / max(r.encodeSeconds, 1e-9) / 1e6)) MB/s)")
