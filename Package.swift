@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "RunSchema", "NN", "Data", "Tensor", "TestSupport", "CommandTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "RunSchema", "CommandTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "RunSchema"], resources: [.copy("Fixtures")]),
         // Builds every law's report and charts in-process (published tables: ScalingLawsTests/Fixtures).
         .testTarget(name: "FitReportsTests", dependencies: ["FitReports", "ScalingLaws", "Plot", "CommandTestSupport"]),

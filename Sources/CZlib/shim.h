@@ -6,3 +6,8 @@
 static inline int windtunnel_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 15 + 16);
 }
+
+// The matching writer (tests make their gzip fixtures with it): level 6, gzip wrapper.
+static inline int windtunnel_deflate_init_gzip(z_stream *stream) {
+    return deflateInit2(stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}

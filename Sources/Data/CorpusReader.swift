@@ -52,6 +52,12 @@ public struct CorpusStats: Sendable, Equatable {
     /// JSONL documents read, and those of them skipped because their text is empty.
     public var documents = 0
     public var emptyDocuments = 0
+
+    public init(bytes: Int = 0, documents: Int = 0, emptyDocuments: Int = 0) {
+        self.bytes = bytes
+        self.documents = documents
+        self.emptyDocuments = emptyDocuments
+    }
 }
 
 struct CorpusReader {
