@@ -92,9 +92,24 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let ds = try cliErrors { try TokenDataset(directory: URL(fileURLWithPath: directory), fallbackVocabSize: vocabSize) }
-            print("layout \(ds.layout.rawValue), vocab \(ds.vocabSize) (\(ds.vocabSource)), max token \(ds.maxToken().map(String.init) ?? "-")")
-            print("train \(ds.train.count) tokens in \(ds.train.files.count) file(s); val \(ds.val.count) tokens in \(ds.val.files.count) file(s)")
-            if let m = ds.meta { print("tokenizer \(m.tokenizer.rawValue), source \(m.source) (\(m.sourceBytes) bytes, \(m.sourceFiles) file(s))") }
+            if sample > 0 && ds.meta == nil {
+                throw CLIError("--sample: \(directory) has no meta.json, so no tokenizer to decode tokens with")
+            }
+            let files = ds.layout == .nanoGPT ? "train.bin/val.bin, headerless uint16" : "*_train*.bin/*_val*.bin shards"
+            print("layout \(ds.layout.rawValue) (\(files)): train \(ds.train.count) tokens in \(ds.train.files.count) file(s), "
+                + "val \(ds.val.count) tokens in \(ds.val.files.count) file(s)")
+            let maxToken = ds.maxToken()
+            let maxText = maxToken.map { "max token id \($0)" } ?? "no tokens"
+            if let m = ds.meta {
+                print("tokenizer \(m.tokenizer.rawValue), vocab \(ds.vocabSize) (\(ds.vocabSource)); \(maxText)")
+                print("source \(m.source) (\(m.sourceBytes) bytes of text, \(m.sourceFiles) file(s))")
+            } else {
+                // What a directory without meta.json (nanoGPT's OpenWebText, llm.c's GPT-2 shards) is taken to be.
+                print("no meta.json: no tokenizer (token ids only, nothing to decode them with); "
+                    + "vocab \(ds.vocabSize) (\(ds.vocabSource)); \(maxText)")
+                let needed = Int(maxToken ?? 0) + 1
+                print("to train on it, set model.vocab_size in the config (at least \(needed); GPT-2 token ids need 50257, or 50304 padded to a multiple of 64)")
+            }
             if sample > 0, let tok = try cliErrors({ try ds.tokenizer() }) {
                 print("--- first \(min(sample, ds.val.count)) val tokens ---")
                 print(tok.decode(ds.val.tokens(from: 0, count: min(sample, ds.val.count))))
