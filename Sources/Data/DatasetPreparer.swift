@@ -183,6 +183,7 @@ public enum DatasetPreparer {
     }
 
     static func checkOptions(_ o: PrepareOptions) throws {
+        guard o.blockBytes >= 1 else { throw DataError("block size \(o.blockBytes) bytes must be at least 1") }
         guard o.valFraction > 0, o.valFraction < 1 else {
             throw DataError("--val-fraction \(o.valFraction) must be between 0 and 1 (exclusive)")
         }
