@@ -60,7 +60,7 @@ final class StagedFile {
         }
     }
 
-    /// Reads `count` bytes at `offset` of what was written into `buffer`.
+    /// Fills `buffer` with the bytes written from `offset` on.
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
         var done = 0
         while done < buffer.count {

@@ -7,9 +7,9 @@
 // for the vocabulary — the set of characters, or BPE's table of distinct chunks with counts —
 // once to encode; gzip is decompressed twice), byte reads it once. Tokens go straight to a temp
 // file; once their count is known the tail is copied to val.bin's temp file and train.bin's is
-// truncated. The tokens equal encoding the whole concatenated text at once, as earlier versions
-// did. BPE training memory grows with the number of distinct pre-split chunks, which a large
-// web corpus has millions of, not with its size.
+// truncated. The tokens equal encoding the whole concatenated text at once (the tests check it
+// at block sizes down to 1 byte). BPE training memory grows with the number of distinct
+// pre-split chunks, which a large web corpus has millions of, not with its size.
 
 import Foundation
 
