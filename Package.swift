@@ -48,6 +48,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib, for reading gzip-compressed corpora (`data prepare`).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // CPU probes in C (per-function vector ISA): FMA chains for the measured peak behind MFU,
         // and whether the CPU can run kernels built for WINDTUNNEL_TARGET_CPU.
         .target(name: "CCPUProbe"),
@@ -56,7 +62,7 @@ let package = Package(
         // the stages (the sweep, the fitter and the plots never link the model).
         .target(name: "RunSchema"),
         .target(name: "NN", dependencies: ["Tensor", "RunSchema"], swiftSettings: kernelSettings),
-        .target(name: "Data", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
+        .target(name: "Data", dependencies: ["RunSchema", "CZlib"], swiftSettings: kernelSettings),
         .target(name: "Trainer", dependencies: ["NN", "Data", "RunSchema"], swiftSettings: kernelSettings),
         .target(name: "Sweep", dependencies: ["RunSchema"]),
         .target(name: "ScalingLaws", dependencies: ["RunSchema"], swiftSettings: kernelSettings),
@@ -81,7 +87,7 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "RunSchema", "NN", "Data", "Tensor", "TestSupport", "CommandTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "RunSchema", "CommandTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "RunSchema", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "RunSchema"], resources: [.copy("Fixtures")]),
         // Builds every law's report and charts in-process (published tables: ScalingLawsTests/Fixtures).
         .testTarget(name: "FitReportsTests", dependencies: ["FitReports", "ScalingLaws", "Plot", "CommandTestSupport"]),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages WindTunnel needs when they are missing (Debian/Ubuntu):
 #   libopenblas-dev  always (the BLAS behind every matmul)
+#   zlib1g-dev       always (gzip-compressed corpora in `data prepare`)
 #   librsvg2-bin     with --test (the SVG renderer the plot tests check charts with)
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 
-want=(libopenblas-dev)
+want=(libopenblas-dev zlib1g-dev)
 [ "${1:-}" = "--test" ] && want+=(librsvg2-bin)
 
 missing=()
@@ -15,7 +16,7 @@ done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then
-    echo "error: missing ${missing[*]} and no apt-get; install OpenBLAS (pkg-config name 'openblas') yourself" >&2
+    echo "error: missing ${missing[*]} and no apt-get; install OpenBLAS and zlib (pkg-config names 'openblas', 'zlib') yourself" >&2
     exit 1
 fi
 sudo=""

@@ -1,7 +1,7 @@
 // Byte-level BPE: ids 0–255 are the raw bytes, id 256 + r is merge r (the concatenation of its
 // two parts). Decoding therefore reproduces any byte string exactly. Encoding pre-splits with
-// `ChunkSplitter` and applies merges in rank order inside each chunk, with a per-call cache of
-// unique chunks (natural text repeats its words, so most chunks are cache hits).
+// `ChunkSplitter` and applies merges in rank order inside each chunk, with a cache of unique
+// chunks (`BPEStreamEncoder`, which also encodes a corpus streamed in blocks).
 
 /// Merge r joins `left` and `right` into token 256 + r.
 public struct BPEMerge: Hashable, Codable, Sendable {
@@ -51,29 +51,14 @@ public struct BPETokenizer: Tokenizer {
     public func encode(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt16] {
         var out: [UInt16] = []
         out.reserveCapacity(buffer.count / 2)
-        var splitter = ChunkSplitter(buffer)
-        var seen = ChunkTable(base: splitter.base)
-        var pool: [UInt16] = []  // encodings of unique chunks, back to back
-        var poolRanges: [Range<Int>] = []  // by chunk entry
-        var scratch: [Int32] = []
-        while let r = splitter.next() {
-            if r.count == 1 { out.append(UInt16(splitter.base[r.lowerBound])); continue }
-            let (entry, inserted) = seen.findOrInsert(start: r.lowerBound, count: r.count)
-            if inserted {
-                encodeChunk(splitter.base + r.lowerBound, r.count, scratch: &scratch)
-                let start = pool.count
-                for t in scratch { pool.append(UInt16(truncatingIfNeeded: t)) }
-                poolRanges.append(start..<pool.count)
-            }
-            let range = poolRanges[entry]
-            pool.withUnsafeBufferPointer { p in out.append(contentsOf: UnsafeBufferPointer(rebasing: p[range])) }
-        }
+        var encoder = BPEStreamEncoder(self)
+        encoder.encode(buffer, final: true, into: &out)
         return out
     }
 
     /// Applies merges lowest rank first; each merge joins all its left-to-right occurrences —
     /// the same segmentation the trainer produced for chunks it saw. Result in `t`.
-    private func encodeChunk(_ bytes: UnsafePointer<UInt8>, _ n: Int, scratch t: inout [Int32]) {
+    fileprivate func encodeChunk(_ bytes: UnsafePointer<UInt8>, _ n: Int, scratch t: inout [Int32]) {
         t.removeAll(keepingCapacity: true)
         for i in 0..<n { t.append(Int32(bytes[i])) }
         while t.count >= 2 {
@@ -107,6 +92,48 @@ public struct BPETokenizer: Tokenizer {
             if t >= 0 && t < tokenBytes.count { out += tokenBytes[Int(t)] } else { out += replacementCharacterUTF8 }
         }
         return out
+    }
+}
+
+/// Encodes text that arrives in blocks (`ChunkStream`), with a cache of the encodings of the
+/// distinct chunks seen so far (natural text repeats its words, so most chunks are cache hits).
+/// The tokens equal `BPETokenizer.encode` of the concatenated blocks.
+struct BPEStreamEncoder {
+    let tokenizer: BPETokenizer
+    private var stream = ChunkStream()
+    private var cache = ChunkCache()
+
+    init(_ tokenizer: BPETokenizer) { self.tokenizer = tokenizer }
+
+    /// Appends the tokens of the chunks `block` completes to `out`; `final` ends the text.
+    mutating func encode(_ block: UnsafeBufferPointer<UInt8>, final: Bool, into out: inout [UInt16]) {
+        // The stream and the cache are separate values so the chunk callback can update one
+        // while the other is being fed.
+        var stream = ChunkStream()
+        swap(&stream, &self.stream)
+        defer { swap(&stream, &self.stream) }
+        stream.feed(block, final: final) { p, n in cache.append(p, n, tokenizer: tokenizer, to: &out) }
+    }
+}
+
+private struct ChunkCache {
+    var seen = ChunkTable()
+    var pool: [UInt16] = []  // encodings of unique chunks, back to back
+    var poolRanges: [Range<Int>] = []  // by chunk entry
+    var scratch: [Int32] = []
+
+    @inline(__always)
+    mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int, tokenizer: BPETokenizer, to out: inout [UInt16]) {
+        if n == 1 { out.append(UInt16(p[0])); return }
+        let (entry, inserted) = seen.findOrInsert(p, count: n)
+        if inserted {
+            tokenizer.encodeChunk(p, n, scratch: &scratch)
+            let start = pool.count
+            for t in scratch { pool.append(UInt16(truncatingIfNeeded: t)) }
+            poolRanges.append(start..<pool.count)
+        }
+        let range = poolRanges[entry]
+        pool.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }
 }
 

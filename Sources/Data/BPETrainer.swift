@@ -12,13 +12,25 @@ public enum BPETrainer {
     /// Learns `vocabSize - 256` merges (fewer if the corpus runs out of pairs, e.g. a tiny corpus;
     /// check the result's `vocabSize`). `vocabSize` must be in 256...65536.
     public static func train(corpus: [UInt8], vocabSize: Int) throws -> BPETokenizer {
+        try train(vocabSize: vocabSize) { add in try corpus.withUnsafeBufferPointer { try add($0) } }
+    }
+
+    /// Trains on a corpus read once as a stream: `corpus` passes its consecutive blocks to the
+    /// closure it is given. Only the table of distinct chunks is kept, so memory follows the
+    /// corpus's vocabulary of chunks, not its size; the merges equal `train(corpus:)` on the
+    /// concatenated blocks.
+    static func train(vocabSize: Int,
+                      corpus: (_ add: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws -> BPETokenizer {
         guard vocabSize >= 256 else {
             throw DataError("BPE vocab size \(vocabSize) is below 256 (a byte-level BPE vocabulary starts with the 256 bytes)")
         }
         guard vocabSize <= 65536 else {
             throw DataError("BPE vocab size \(vocabSize) does not fit uint16 token files (max 65536)")
         }
-        var table = corpus.withUnsafeBufferPointer { WordTable(corpus: $0) }
+        var stream = ChunkStream()
+        var table = WordTable()
+        try corpus { block in stream.feed(block, final: false) { table.add($0, $1) } }
+        stream.feed(UnsafeBufferPointer(start: nil, count: 0), final: true) { table.add($0, $1) }
         let merges = table.learnMerges(count: vocabSize - 256)
         return try BPETokenizer(merges: merges)
     }
@@ -67,22 +79,22 @@ private struct PairHeap {
     }
 }
 
-/// The unique chunks ("words") of the corpus as token sequences, with occurrence counts.
+/// The unique chunks ("words") of the corpus as token sequences, with occurrence counts, in
+/// order of first occurrence.
 private struct WordTable {
     var words: [[UInt16]] = []
     var counts: [Int] = []
+    private var seen = ChunkTable()
 
-    init(corpus: UnsafeBufferPointer<UInt8>) {
-        var splitter = ChunkSplitter(corpus)
-        var seen = ChunkTable(base: splitter.base)
-        while let r = splitter.next() {
-            let (w, inserted) = seen.findOrInsert(start: r.lowerBound, count: r.count)
-            if inserted {
-                words.append((r.lowerBound..<r.upperBound).map { UInt16(splitter.base[$0]) })
-                counts.append(1)
-            } else {
-                counts[w] += 1
-            }
+    /// Counts one chunk of `n` bytes at `p`.
+    @inline(__always)
+    mutating func add(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        let (w, inserted) = seen.findOrInsert(p, count: n)
+        if inserted {
+            words.append((0..<n).map { UInt16(p[$0]) })
+            counts.append(1)
+        } else {
+            counts[w] += 1
         }
     }
 

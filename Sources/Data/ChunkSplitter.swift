@@ -113,3 +113,35 @@ struct ChunkSplitter {
         return start..<position
     }
 }
+
+/// Pre-splits text that arrives in blocks (a streamed corpus) into exactly the chunks
+/// `ChunkSplitter` finds in the concatenation of the blocks. A chunk is passed on only when the
+/// bytes the splitter may look at to end it are all present; the rest waits in `pending` for the
+/// next block. Memory: one block plus the longest chunk (a run of letters, digits, punctuation or
+/// whitespace; for natural text a few bytes, for a pathological file the whole run).
+struct ChunkStream {
+    /// How far past a chunk's end the splitter can read to end it: after a whitespace run's last
+    /// character (≤ 4 bytes) it decodes the next character (≤ 4 bytes); contractions read 2
+    /// bytes past a quote and runs decode one character past their end, both within this.
+    static let lookahead = 8
+    private var pending: [UInt8] = []
+
+    /// Splits `block` appended to what is pending; with `final` (the end of the corpus), every
+    /// remaining chunk. `body` gets each chunk's bytes, valid only during the call.
+    @inline(__always)
+    mutating func feed(_ block: UnsafeBufferPointer<UInt8>, final: Bool,
+                       _ body: (UnsafePointer<UInt8>, Int) throws -> Void) rethrows {
+        pending.append(contentsOf: block)
+        let used = try pending.withUnsafeBufferPointer { buf -> Int in
+            var splitter = ChunkSplitter(buf)
+            var used = 0
+            while let r = splitter.next() {
+                if !final && r.upperBound + Self.lookahead > buf.count { break }
+                try body(splitter.base + r.lowerBound, r.count)
+                used = r.upperBound
+            }
+            return used
+        }
+        pending.removeFirst(used)
+    }
+}

@@ -1,5 +1,7 @@
-// An open-addressing hash set of chunk byte strings (spans of one input buffer), numbering
-// entries 0, 1, 2, … in insertion order so callers keep per-chunk data in parallel arrays.
+// An open-addressing hash set of chunk byte strings, numbering entries 0, 1, 2, … in insertion
+// order so callers keep per-chunk data in parallel arrays. The table keeps its own copy of each
+// distinct chunk (chunks arrive from a stream of blocks that do not outlive the call), so its
+// memory grows with the number of distinct chunks, not with the corpus.
 // Encoding and training look up every chunk of the corpus (millions); a Dictionary keyed by byte
 // spans spent more on SipHash setup and finalisation per lookup than on the short chunks
 // themselves (this table made encoding about 2× faster).
@@ -9,15 +11,14 @@ struct ChunkTable {
     private var hashes: [UInt64] = []
     private var starts: [Int] = []
     private var lengths: [Int32] = []
+    private var arena: [UInt8] = []  // the distinct chunks, back to back
     private var mask: Int
-    let base: UnsafePointer<UInt8>
 
-    init(base: UnsafePointer<UInt8>, capacity: Int = 1 << 12) {
+    init(capacity: Int = 1 << 12) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        self.base = base
     }
 
     var count: Int { starts.count }
@@ -30,23 +31,24 @@ struct ChunkTable {
         return h ^ (h >> 29)
     }
 
-    /// The entry index for bytes `start..<start+n`, inserting them if absent.
+    /// The entry index for the `n` bytes at `p` (n ≥ 1), inserting a copy of them if absent.
     @inline(__always)
-    mutating func findOrInsert(start: Int, count n: Int) -> (entry: Int, inserted: Bool) {
-        let p = base + start
+    mutating func findOrInsert(_ p: UnsafePointer<UInt8>, count n: Int) -> (entry: Int, inserted: Bool) {
         let h = Self.hash(p, n)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = Int(slots[slot])
             if e < 0 { break }
-            if hashes[e] == h && Int(lengths[e]) == n && memcmpBytes(base + starts[e], p, n) { return (e, false) }
+            if hashes[e] == h && Int(lengths[e]) == n
+                && arena.withUnsafeBufferPointer({ memcmpBytes($0.baseAddress! + starts[e], p, n) }) { return (e, false) }
             slot = (slot + 1) & mask
         }
         let e = starts.count
         slots[slot] = Int32(e)
         hashes.append(h)
-        starts.append(start)
+        starts.append(arena.count)
         lengths.append(Int32(n))
+        arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         if starts.count * 2 > slots.count { grow() }
         return (e, true)
     }

@@ -1,11 +1,14 @@
-// Data: everything between a text corpus and the trainer's token batches. Foundation (and
-// RunSchema's `SplitMix64`) only — it knows nothing of tensors; batches are plain Int32 buffers.
+// Data: everything between a text corpus and the trainer's token batches. Foundation, zlib
+// (`CZlib`, for .gz corpora) and RunSchema (`SplitMix64`, the JSON parser for JSON Lines) only —
+// it knows nothing of tensors; batches are plain Int32 buffers.
 //
+// - Corpora: `CorpusReader` streams text, JSON Lines and gzip files (`GzipByteSource`) in blocks;
+//   `DatasetPreparer` tokenizes them into token files with memory independent of corpus size.
 // - Tokenizers: `CharTokenizer`, `ByteTokenizer`, `BPETokenizer` (trained by `BPETrainer`),
 //   behind the `Tokenizer` protocol; saved in and restored from `meta.json` (`DatasetMeta`).
 // - Token files: nanoGPT's headerless little-endian uint16 `train.bin`/`val.bin` and llm.c
 //   shards, memory-mapped (`TokenFile`), concatenated per split (`TokenStream`), found in a
-//   directory (`TokenDataset`); `DatasetPreparer` writes them from text.
+//   directory (`TokenDataset`, with or without meta.json).
 // - Batches: `BatchSampler` (random windows or epochs of non-overlapping windows; resumable from
 //   the `Codable` `SamplerState`), `FixedEvalBatches` (the same val windows at every periodic
 //   eval) and `EvalWindows` (the final eval's non-overlapping val windows).

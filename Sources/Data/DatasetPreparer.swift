@@ -1,6 +1,15 @@
-// `windtunnel data prepare`: text in, nanoGPT token directory out. The whole corpus is tokenized
-// as one stream; the last `valFraction` of the tokens is val (a deterministic split, no shuffling,
-// like nanoGPT's first-90%/last-10% text split but cut in token space).
+// `windtunnel data prepare`: a corpus in, nanoGPT token directory out. The corpus (text, JSON
+// Lines, gzip-compressed or not, a file or a directory: `CorpusReader`) is tokenized as one
+// stream; the last `valFraction` of the tokens is val (a deterministic split, no shuffling, like
+// nanoGPT's first-90%/last-10% text split but cut in token space).
+//
+// Streaming, memory bounded whatever the corpus size: char and bpe read the corpus twice (once
+// for the vocabulary — the set of characters, or BPE's table of distinct chunks with counts —
+// once to encode; gzip is decompressed twice), byte reads it once. Tokens go straight to a temp
+// file; once their count is known the tail is copied to val.bin's temp file and train.bin's is
+// truncated. The tokens equal encoding the whole concatenated text at once (the tests check it
+// at block sizes down to 1 byte). BPE training memory grows with the number of distinct
+// pre-split chunks, which a large web corpus has millions of, not with its size.
 
 import Foundation
 
@@ -11,19 +20,28 @@ public struct PrepareOptions: Sendable {
     public var vocabSize: Int?
     public var valFraction: Double
     public var output: URL
+    /// The field of each JSON Lines object that holds the document's text.
+    public var textField: String
+    /// Bytes read (and tokens buffered) at a time; the memory bound, small in tests to cross
+    /// block boundaries everywhere.
+    public var blockBytes: Int
 
-    public init(input: URL, tokenizer: TokenizerKind, vocabSize: Int? = nil, valFraction: Double = 0.1, output: URL) {
+    public init(input: URL, tokenizer: TokenizerKind, vocabSize: Int? = nil, valFraction: Double = 0.1, output: URL,
+                textField: String = "text", blockBytes: Int = 1 << 20) {
         self.input = input
         self.tokenizer = tokenizer
         self.vocabSize = vocabSize
         self.valFraction = valFraction
         self.output = output
+        self.textField = textField
+        self.blockBytes = blockBytes
     }
 }
 
 public struct PrepareReport: Sendable {
     public let meta: DatasetMeta
-    public let files: [URL]
+    public let files: [CorpusFile]
+    public let stats: CorpusStats
     public let tokenizerSeconds: Double
     public let encodeSeconds: Double
     public var totalTokens: Int { meta.trainTokens + meta.valTokens }
@@ -36,64 +54,136 @@ public enum DatasetPreparer {
         let outDir = options.output
         try checkOptions(options)
         let outputs = ["train.bin", "val.bin", DatasetMeta.fileName].map { outDir.appendingPathComponent($0) }
-        let files = try inputFiles(at: options.input, excluding: outputs)
-        let corpus = try readCorpus(files, requireUTF8: options.tokenizer != .byte)
-        guard !corpus.isEmpty else { throw DataError("\(displayPath(options.input)): input is empty") }
+        let files = try inputFiles(at: options.input, excluding: outputs).map(CorpusFile.init)
+        let corpus = CorpusReader(files: files, textField: options.textField, requireUTF8: options.tokenizer != .byte,
+                                  blockBytes: options.blockBytes)
 
+        // Pass 1 (char, bpe): the vocabulary.
         let clock = ContinuousClock()
         var start = clock.now
         let tokenizer: any Tokenizer
         switch options.tokenizer {
-        case .byte: tokenizer = ByteTokenizer()
-        case .char: tokenizer = try CharTokenizer.fit(bytes: corpus)
-        case .bpe: tokenizer = try BPETrainer.train(corpus: corpus, vocabSize: options.vocabSize ?? defaultBPEVocabSize)
+        case .byte:
+            tokenizer = ByteTokenizer()
+        case .char:
+            var scalars = ScalarSet()
+            try checkNotEmpty(try corpus.read { try scalars.add($0) }, options)
+            tokenizer = try scalars.tokenizer()
+        case .bpe:
+            var stats = CorpusStats()
+            tokenizer = try BPETrainer.train(vocabSize: options.vocabSize ?? defaultBPEVocabSize) { add in
+                stats = try corpus.read(add)
+            }
+            try checkNotEmpty(stats, options)
         }
         let tokenizerSeconds = seconds(clock.now - start)
+
+        // Pass 2: encode into staged files. Nothing is left behind on failure, not even the
+        // output directory if this run created it.
         start = clock.now
-        let tokens = try tokenizer.encode(bytes: corpus)
-        let encodeSeconds = seconds(clock.now - start)
-
-        let valCount = Int((Double(tokens.count) * options.valFraction).rounded())
-        let trainCount = tokens.count - valCount
-        guard valCount >= 1, trainCount >= 1 else {
-            throw DataError("\(displayPath(options.input)): \(tokens.count) tokens is too few to split with --val-fraction \(options.valFraction) (train \(trainCount), val \(valCount))")
-        }
-        let meta = DatasetMeta(tokenizer: tokenizer, source: displayPath(options.input), sourceFiles: files.count,
-                               sourceBytes: corpus.count, trainTokens: trainCount, valTokens: valCount,
-                               valFraction: options.valFraction)
-
+        let createdDirectory = !FileManager.default.fileExists(atPath: outDir.path)
         do {
             try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         } catch {
             throw DataError("\(displayPath(outDir)): cannot create output directory")
         }
+        let staged: StagedSplit
+        do {
+            staged = try encode(corpus, with: tokenizer, options: options, train: outputs[0], val: outputs[1])
+        } catch {
+            if createdDirectory { rmdir(outDir.path) }
+            throw error
+        }
+        let encodeSeconds = seconds(clock.now - start)
+        let meta = DatasetMeta(tokenizer: tokenizer, source: displayPath(options.input), sourceFiles: files.count,
+                               sourceBytes: staged.stats.bytes, trainTokens: staged.trainTokens, valTokens: staged.valTokens,
+                               valFraction: options.valFraction)
+
         // meta.json marks a complete dataset: stage both .bin files, drop the old meta.json,
         // swap the .bin files in, write meta.json last — a crash never leaves new .bin files
         // next to a meta.json describing old ones.
         let metaURL = outputs[2]
-        let staged = try tokens.withUnsafeBytes { all in
-            let train = try stageFile(for: outputs[0], bytes: UnsafeRawBufferPointer(rebasing: all[0..<(2 * trainCount)]))
-            do {
-                return (train, try stageFile(for: outputs[1], bytes: UnsafeRawBufferPointer(rebasing: all[(2 * trainCount)...])))
-            } catch {
-                unlink(train.path)
-                throw error
-            }
-        }
         if FileManager.default.fileExists(atPath: metaURL.path) {
             do { try FileManager.default.removeItem(at: metaURL) } catch {
-                unlink(staged.0.path)
-                unlink(staged.1.path)
+                unlink(staged.train.path)
+                unlink(staged.val.path)
                 throw DataError("\(displayPath(metaURL)): cannot replace (remove failed)")
             }
         }
-        try commitStagedFile(staged.0, to: outputs[0])
-        try commitStagedFile(staged.1, to: outputs[1])
+        try commitStagedFile(staged.train, to: outputs[0])
+        try commitStagedFile(staged.val, to: outputs[1])
         try meta.save(to: metaURL)
-        return PrepareReport(meta: meta, files: files, tokenizerSeconds: tokenizerSeconds, encodeSeconds: encodeSeconds)
+        return PrepareReport(meta: meta, files: files, stats: staged.stats, tokenizerSeconds: tokenizerSeconds,
+                             encodeSeconds: encodeSeconds)
+    }
+
+    private struct StagedSplit {
+        var train: URL
+        var val: URL
+        var trainTokens: Int
+        var valTokens: Int
+        var stats: CorpusStats
+    }
+
+    /// Encodes the corpus into a temp file for `train`, then moves the last `valFraction` of the
+    /// tokens to a temp file for `val`. Temp files are removed on any error.
+    private static func encode(_ corpus: CorpusReader, with tokenizer: any Tokenizer, options: PrepareOptions,
+                               train: URL, val: URL) throws -> StagedSplit {
+        let trainFile = try StagedFile(for: train)
+        var encoder = BlockEncoder(tokenizer)
+        var tokens: [UInt16] = []
+        tokens.reserveCapacity(options.blockBytes + 64)
+        var total = 0
+        func drain() throws {
+            try tokens.withUnsafeBytes { try trainFile.write($0) }
+            total += tokens.count
+            tokens.removeAll(keepingCapacity: true)
+        }
+        let stats = try corpus.read { block in
+            try encoder.encode(block, final: false, into: &tokens)
+            if tokens.count >= options.blockBytes { try drain() }
+        }
+        try encoder.encode(UnsafeBufferPointer(start: nil, count: 0), final: true, into: &tokens)
+        try drain()
+        try checkNotEmpty(stats, options)
+
+        let valCount = Int((Double(total) * options.valFraction).rounded())
+        let trainCount = total - valCount
+        guard valCount >= 1, trainCount >= 1 else {
+            throw DataError("\(displayPath(options.input)): \(total) tokens is too few to split with --val-fraction \(options.valFraction) (train \(trainCount), val \(valCount))")
+        }
+        let valFile = try StagedFile(for: val)
+        var buffer = [UInt8](repeating: 0, count: min(2 * valCount, max(2 * options.blockBytes, 2)))
+        var offset = 2 * trainCount
+        while offset < 2 * total {
+            let n = min(buffer.count, 2 * total - offset)
+            try buffer.withUnsafeMutableBytes { b in
+                let part = UnsafeMutableRawBufferPointer(rebasing: b[0..<n])
+                try trainFile.read(at: offset, into: part)
+                try valFile.write(UnsafeRawBufferPointer(part))
+            }
+            offset += n
+        }
+        try trainFile.truncate(to: 2 * trainCount)
+        let stagedTrain = try trainFile.finish()
+        do {
+            let stagedVal = try valFile.finish()
+            return StagedSplit(train: stagedTrain, val: stagedVal, trainTokens: trainCount, valTokens: valCount, stats: stats)
+        } catch {
+            unlink(stagedTrain.path)
+            throw error
+        }
+    }
+
+    private static func checkNotEmpty(_ stats: CorpusStats, _ options: PrepareOptions) throws {
+        guard stats.bytes == 0 else { return }
+        let why = stats.emptyDocuments > 0
+            ? " (all \(stats.emptyDocuments) JSON Lines documents have an empty \"\(options.textField)\")" : ""
+        throw DataError("\(displayPath(options.input)): input is empty\(why)")
     }
 
     static func checkOptions(_ o: PrepareOptions) throws {
+        guard o.blockBytes >= 1 else { throw DataError("block size \(o.blockBytes) bytes must be at least 1") }
         guard o.valFraction > 0, o.valFraction < 1 else {
             throw DataError("--val-fraction \(o.valFraction) must be between 0 and 1 (exclusive)")
         }
@@ -130,21 +220,34 @@ public enum DatasetPreparer {
         guard !found.isEmpty else { throw DataError("\(displayPath(input)): directory has no (non-hidden) files") }
         return found.sorted { $0.path < $1.path }
     }
+}
 
-    /// Concatenates the files' bytes; with `requireUTF8`, names the first file that is not UTF-8.
-    static func readCorpus(_ files: [URL], requireUTF8: Bool) throws -> [UInt8] {
-        var corpus: [UInt8] = []
-        for url in files {
-            let bytes: [UInt8]
-            do { bytes = [UInt8](try Foundation.Data(contentsOf: url)) } catch {
-                throw DataError("\(displayPath(url)): cannot read")
-            }
-            if requireUTF8, let bad = bytes.withUnsafeBufferPointer(firstInvalidUTF8Offset) {
-                throw DataError("\(displayPath(url)): not valid UTF-8 at byte \(bad) (char and bpe need UTF-8 text; --tokenizer byte takes raw bytes)")
-            }
-            corpus += bytes
+/// A tokenizer applied to a corpus streamed in blocks (char: blocks end on character
+/// boundaries; bpe: `BPEStreamEncoder` carries chunks across blocks).
+private enum BlockEncoder {
+    case byte
+    case char(CharTokenizer)
+    case bpe(BPEStreamEncoder)
+
+    init(_ tokenizer: any Tokenizer) {
+        switch tokenizer {
+        case let c as CharTokenizer: self = .char(c)
+        case let b as BPETokenizer: self = .bpe(BPEStreamEncoder(b))
+        default: self = .byte
         }
-        return corpus
+    }
+
+    mutating func encode(_ block: UnsafeBufferPointer<UInt8>, final: Bool, into out: inout [UInt16]) throws {
+        switch self {
+        case .byte:
+            for b in block { out.append(UInt16(b)) }
+        case .char(let c):
+            try c.encode(block, into: &out)
+        case .bpe(var encoder):
+            self = .byte  // release the payload so the encoder's buffers are not copied
+            encoder.encode(block, final: final, into: &out)
+            self = .bpe(encoder)
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 // 2. llm.c: shards whose names contain "_train" / "_val" and end in ".bin" (e.g.
 //    fineweb_train_000001.bin, tiny_shakespeare_val.bin). All shards of a split are used,
 //    concatenated in sorted path order.
-// Vocab size: meta.json's vocab_size; without meta.json, `fallbackVocabSize` if given, else the
-// largest token + 1 over both splits.
+// Vocab size: meta.json's vocab_size; without meta.json (nanoGPT's OpenWebText, llm.c's GPT-2
+// shards), `fallbackVocabSize` if given (the trainer passes model.vocab_size), else the largest
+// token + 1 over both splits.
 
 import Foundation
 
@@ -20,8 +21,10 @@ public final class TokenDataset: @unchecked Sendable {
     public let vocabSource: String
 
     /// Opens `directory`. With `validate`, scans every token once (fast, memory bandwidth bound)
-    /// and throws if any is ≥ vocabSize; meta.json's token counts are always checked.
-    public init(directory: URL, fallbackVocabSize: Int? = nil, validate: Bool = true) throws {
+    /// and throws if any is ≥ vocabSize, naming the file and index; meta.json's token counts are
+    /// always checked. `fallbackSource` names where `fallbackVocabSize` came from in messages.
+    public init(directory: URL, fallbackVocabSize: Int? = nil, fallbackSource: String = "given",
+                validate: Bool = true) throws {
         let dir = displayPath(directory)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir) else {
@@ -74,7 +77,7 @@ public final class TokenDataset: @unchecked Sendable {
                 throw DataError("vocab size \(fallbackVocabSize) outside 1...65536 (uint16 tokens)")
             }
             vocabSize = fallbackVocabSize
-            vocabSource = "given, no meta.json"
+            vocabSource = "\(fallbackSource), no meta.json"
         } else {
             let m = [train.maxToken(), val.maxToken()].compactMap { $0 }.max()
             vocabSize = m.map { Int($0) + 1 } ?? 1

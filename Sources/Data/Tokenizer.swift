@@ -82,21 +82,9 @@ public struct CharTokenizer: Tokenizer {
     /// The vocabulary of a corpus: its distinct scalars in increasing code-point order.
     /// Throws if `bytes` is not valid UTF-8 (naming the byte offset).
     public static func fit(bytes: [UInt8]) throws -> CharTokenizer {
-        var seen = [Bool](repeating: false, count: 0x110000)
-        try bytes.withUnsafeBufferPointer { buf in
-            guard let p = buf.baseAddress else { return }
-            let n = buf.count
-            var i = 0
-            while i < n {
-                if p[i] < 0x80 { seen[Int(p[i])] = true; i += 1; continue }
-                let d = decodeUTF8(p, at: i, end: n)
-                guard d.valid else { throw DataError("not valid UTF-8 at byte \(i)") }
-                seen[Int(d.value)] = true
-                i += d.length
-            }
-        }
-        let scalars = seen.indices.compactMap { seen[$0] ? Unicode.Scalar(UInt32($0)) : nil }
-        return try CharTokenizer(itos: scalars)
+        var set = ScalarSet()
+        try bytes.withUnsafeBufferPointer { try set.add($0) }
+        return try set.tokenizer()
     }
 
     public var kind: TokenizerKind { .char }
@@ -105,22 +93,26 @@ public struct CharTokenizer: Tokenizer {
     public func encode(bytes: [UInt8]) throws -> [UInt16] {
         var out: [UInt16] = []
         out.reserveCapacity(bytes.count)
-        try bytes.withUnsafeBufferPointer { buf in
-            guard let p = buf.baseAddress else { return }
-            let n = buf.count
-            var i = 0
-            while i < n {
-                let d = decodeUTF8(p, at: i, end: n)
-                guard d.valid else { throw DataError("not valid UTF-8 at byte \(i)") }
-                let id: Int32 = d.value < 128 ? asciiIDs[Int(d.value)] : otherIDs[d.value].map(Int32.init) ?? -1
-                guard id >= 0 else {
-                    throw DataError("character \(describe(Unicode.Scalar(d.value)!)) at byte \(i) is not in the char vocabulary (\(itos.count) characters)")
-                }
-                out.append(UInt16(id))
-                i += d.length
-            }
-        }
+        try bytes.withUnsafeBufferPointer { try encode($0, into: &out) }
         return out
+    }
+
+    /// Appends the ids of the characters in `buf` to `out`. A streamed corpus is passed in blocks
+    /// that end on character boundaries, so each block encodes on its own.
+    func encode(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [UInt16]) throws {
+        guard let p = buf.baseAddress else { return }
+        let n = buf.count
+        var i = 0
+        while i < n {
+            let d = decodeUTF8(p, at: i, end: n)
+            guard d.valid else { throw DataError("not valid UTF-8 at byte \(i)") }
+            let id: Int32 = d.value < 128 ? asciiIDs[Int(d.value)] : otherIDs[d.value].map(Int32.init) ?? -1
+            guard id >= 0 else {
+                throw DataError("character \(describe(Unicode.Scalar(d.value)!)) at byte \(i) is not in the char vocabulary (\(itos.count) characters)")
+            }
+            out.append(UInt16(id))
+            i += d.length
+        }
     }
 
     public func decodeBytes<C: Collection>(_ tokens: C) -> [UInt8] where C.Element: BinaryInteger {
@@ -130,6 +122,31 @@ public struct CharTokenizer: Tokenizer {
             if t >= 0 && t < itos.count { appendUTF8(itos[Int(t)], to: &out) } else { out += replacementCharacterUTF8 }
         }
         return out
+    }
+}
+
+/// The distinct Unicode scalars of a text read in blocks that end on character boundaries: the
+/// first pass of a char dataset.
+struct ScalarSet {
+    private var seen = [Bool](repeating: false, count: 0x110000)
+
+    /// Throws if `buf` is not valid UTF-8 (naming the byte offset within `buf`).
+    mutating func add(_ buf: UnsafeBufferPointer<UInt8>) throws {
+        guard let p = buf.baseAddress else { return }
+        let n = buf.count
+        var i = 0
+        while i < n {
+            if p[i] < 0x80 { seen[Int(p[i])] = true; i += 1; continue }
+            let d = decodeUTF8(p, at: i, end: n)
+            guard d.valid else { throw DataError("not valid UTF-8 at byte \(i)") }
+            seen[Int(d.value)] = true
+            i += d.length
+        }
+    }
+
+    /// The tokenizer whose vocabulary is these scalars in increasing code-point order.
+    func tokenizer() throws -> CharTokenizer {
+        try CharTokenizer(itos: seen.indices.compactMap { seen[$0] ? Unicode.Scalar(UInt32($0)) : nil })
     }
 }
 

@@ -52,11 +52,22 @@ public enum ConfigLoading {
     /// The `vocab_size` recorded in `<dataDir>/meta.json`, if there is one.
     public static func vocabularySize(dataDir: String) -> Int? { metaInt("vocab_size", dataDir: dataDir) }
 
-    /// The training split's token count from `<dataDir>/meta.json`, if it records one.
-    public static func trainTokens(dataDir: String) -> Int? { metaInt("train_tokens", dataDir: dataDir) }
+    /// The training split's token count from `<dataDir>/meta.json`; without one (nanoGPT's
+    /// OpenWebText layout), train.bin's size / 2 (headerless uint16 tokens).
+    public static func trainTokens(dataDir: String) -> Int? {
+        metaInt("train_tokens", dataDir: dataDir) ?? uint16Tokens("train.bin", dataDir: dataDir)
+    }
 
-    /// The validation split's token count from `<dataDir>/meta.json`, if it records one.
-    public static func valTokens(dataDir: String) -> Int? { metaInt("val_tokens", dataDir: dataDir) }
+    /// The validation split's token count from `<dataDir>/meta.json`, or val.bin's size / 2.
+    public static func valTokens(dataDir: String) -> Int? {
+        metaInt("val_tokens", dataDir: dataDir) ?? uint16Tokens("val.bin", dataDir: dataDir)
+    }
+
+    static func uint16Tokens(_ file: String, dataDir: String) -> Int? {
+        let path = URL(fileURLWithPath: dataDir).appendingPathComponent(file).path
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else { return nil }
+        return size.intValue / 2
+    }
 
     static func metaInt(_ key: String, dataDir: String) -> Int? {
         let url = URL(fileURLWithPath: dataDir).appendingPathComponent("meta.json")

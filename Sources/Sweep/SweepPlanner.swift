@@ -261,7 +261,7 @@ struct PlanBuilder {
             var trainTokens: Double?
             if iso.maxEpochs != nil {
                 guard let t = ConfigLoading.trainTokens(dataDir: config.data.dir), t > 0 else {
-                    errors.append((modelLabel, "isoflop.max_epochs: \(config.data.dir)/meta.json has no train_tokens (prepare the data with windtunnel data prepare)"))
+                    errors.append((modelLabel, "isoflop.max_epochs: \(config.data.dir) has no meta.json train_tokens or train.bin to count the training tokens (prepare the data with windtunnel data prepare)"))
                     continue
                 }
                 trainTokens = Double(t)

@@ -70,7 +70,8 @@ public struct CoordinateCheck {
     /// Trains every size; `progress` gets one line per size.
     public func run(progress: (String) -> Void = { _ in }) throws -> [Measurement] {
         let dataDir = URL(fileURLWithPath: config.data.dir)
-        let dataset = try TokenDataset(directory: dataDir)
+        let dataset = try TokenDataset(directory: dataDir, fallbackVocabSize: config.model.vocabSize,
+                                       fallbackSource: "model.vocab_size")
         guard dataset.vocabSize <= config.model.vocabSize else {
             throw TrainingError("\(dataDir.path): the data's vocabulary has \(dataset.vocabSize) tokens but model.vocab_size is \(config.model.vocabSize)")
         }

@@ -92,7 +92,8 @@ public final class TrainingRun {
         if resume { try Self.checkResumeConfig(config, files: files) }
 
         let dataDir = URL(fileURLWithPath: config.data.dir)
-        dataset = try TokenDataset(directory: dataDir)
+        dataset = try TokenDataset(directory: dataDir, fallbackVocabSize: config.model.vocabSize,
+                                   fallbackSource: "model.vocab_size")
         guard dataset.vocabSize <= config.model.vocabSize else {
             throw TrainingError("\(dataDir.path): the data's vocabulary has \(dataset.vocabSize) tokens (\(dataset.vocabSource)) but model.vocab_size is \(config.model.vocabSize)")
         }

@@ -14,9 +14,15 @@ struct DataCommand: ParsableCommand {
 
     struct Prepare: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Tokenize a text file (or every non-hidden file under a directory, sorted by path) into DIR/{train.bin,val.bin,meta.json}.")
+            abstract: "Tokenize a corpus into DIR/{train.bin,val.bin,meta.json}, streaming (memory independent of the corpus size).",
+            discussion: """
+                --input is a file or a directory (every non-hidden file under it, sorted by path). Files are \
+                text, or JSON Lines when named *.jsonl (one object per line; the --text-field string of each \
+                is a document, followed by a blank line); either may be gzip-compressed (*.gz, detected by its \
+                magic bytes). Text files are concatenated as they are.
+                """)
 
-        @Option(help: "Input text file or directory.")
+        @Option(help: "Input file or directory: .txt (any text), .jsonl, and .gz of either.")
         var input: String
         @Option(help: "char | byte | bpe")
         var tokenizer: TokenizerKind
@@ -26,14 +32,23 @@ struct DataCommand: ParsableCommand {
         var valFraction: Double = 0.1
         @Option(help: "Output directory.")
         var out: String
+        @Option(help: "JSON Lines: the field of each object that holds the document's text.")
+        var textField: String = "text"
 
         func run() throws {
             let options = PrepareOptions(input: URL(fileURLWithPath: input), tokenizer: tokenizer, vocabSize: vocabSize,
-                                         valFraction: valFraction, output: URL(fileURLWithPath: out))
+                                         valFraction: valFraction, output: URL(fileURLWithPath: out), textField: textField)
             let r = try cliErrors { try DatasetPreparer.prepare(options) }
             let m = r.meta
             let bytesPerToken = Double(m.sourceBytes) / Double(r.totalTokens)
-            print("read \(m.sourceBytes) bytes from \(r.files.count) file(s) under \(m.source)")
+            let gzip = r.files.filter(\.gzip).count, jsonl = r.files.filter { $0.format == .jsonl }.count
+            var kinds: [String] = []
+            if gzip > 0 { kinds.append("\(gzip) gzip") }
+            if jsonl > 0 {
+                let skipped = r.stats.emptyDocuments > 0 ? ", \(r.stats.emptyDocuments) with empty text skipped" : ""
+                kinds.append("\(jsonl) JSON Lines: \(r.stats.documents) documents\(skipped)")
+            }
+            print("read \(m.sourceBytes) bytes of text from \(r.files.count) file(s)\(kinds.isEmpty ? "" : " (\(kinds.joined(separator: "; ")))") under \(m.source)")
             print("\(m.tokenizer.rawValue) tokenizer: vocab \(m.vocabSize), built in \(fmt(r.tokenizerSeconds)) s; "
                 + "encoded \(r.totalTokens) tokens (\(fmt(bytesPerToken)) bytes/token) in \(fmt(r.encodeSeconds)) s "
                 + "(\(fmt(Double(m.sourceBytes) / max(r.encodeSeconds, 1e-9) / 1e6)) MB/s)")
@@ -77,9 +92,24 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let ds = try cliErrors { try TokenDataset(directory: URL(fileURLWithPath: directory), fallbackVocabSize: vocabSize) }
-            print("layout \(ds.layout.rawValue), vocab \(ds.vocabSize) (\(ds.vocabSource)), max token \(ds.maxToken().map(String.init) ?? "-")")
-            print("train \(ds.train.count) tokens in \(ds.train.files.count) file(s); val \(ds.val.count) tokens in \(ds.val.files.count) file(s)")
-            if let m = ds.meta { print("tokenizer \(m.tokenizer.rawValue), source \(m.source) (\(m.sourceBytes) bytes, \(m.sourceFiles) file(s))") }
+            if sample > 0 && ds.meta == nil {
+                throw CLIError("--sample: \(directory) has no meta.json, so no tokenizer to decode tokens with")
+            }
+            let files = ds.layout == .nanoGPT ? "train.bin/val.bin, headerless uint16" : "*_train*.bin/*_val*.bin shards"
+            print("layout \(ds.layout.rawValue) (\(files)): train \(ds.train.count) tokens in \(ds.train.files.count) file(s), "
+                + "val \(ds.val.count) tokens in \(ds.val.files.count) file(s)")
+            let maxToken = ds.maxToken()
+            let maxText = maxToken.map { "max token id \($0)" } ?? "no tokens"
+            if let m = ds.meta {
+                print("tokenizer \(m.tokenizer.rawValue), vocab \(ds.vocabSize) (\(ds.vocabSource)); \(maxText)")
+                print("source \(m.source) (\(m.sourceBytes) bytes of text, \(m.sourceFiles) file(s))")
+            } else {
+                // What a directory without meta.json (nanoGPT's OpenWebText, llm.c's GPT-2 shards) is taken to be.
+                print("no meta.json: no tokenizer (token ids only, nothing to decode them with); "
+                    + "vocab \(ds.vocabSize) (\(ds.vocabSource)); \(maxText)")
+                let needed = Int(maxToken ?? 0) + 1
+                print("to train on it, set model.vocab_size in the config (at least \(needed); GPT-2 token ids need 50257, or 50304 padded to a multiple of 64)")
+            }
             if sample > 0, let tok = try cliErrors({ try ds.tokenizer() }) {
                 print("--- first \(min(sample, ds.val.count)) val tokens ---")
                 print(tok.decode(ds.val.tokens(from: 0, count: min(sample, ds.val.count))))

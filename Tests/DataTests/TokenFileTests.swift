@@ -74,6 +74,27 @@ import Data
             == "\(dir.url.path)/fw_val_000000.bin: token 9 at index 0 is ≥ vocab_size 8 (given, no meta.json); max token is 9")
     }
 
+    /// nanoGPT's OpenWebText layout: train.bin/val.bin of uint16 and no meta.json. The trainer
+    /// passes model.vocab_size; a token beyond it names the file and its index.
+    @Test func nanoGPTDirectoryWithoutMetaTakesTheModelVocab() throws {
+        let dir = try TempDir()
+        try dir.write("train.bin", littleEndianBytes([50256, 11, 0, 13] as [UInt16]))
+        try dir.write("val.bin", littleEndianBytes([464, 50256] as [UInt16]))
+        let ds = try TokenDataset(directory: dir.url, fallbackVocabSize: 50304, fallbackSource: "model.vocab_size")
+        #expect(ds.meta == nil && ds.layout == .nanoGPT)
+        #expect(ds.vocabSize == 50304 && ds.vocabSource == "model.vocab_size, no meta.json")
+        #expect(ds.train.count == 4 && ds.val.count == 2 && ds.maxToken() == 50256)
+        #expect(try ds.tokenizer() == nil)
+        #expect(dataErrorMessage { _ = try TokenDataset(directory: dir.url, fallbackVocabSize: 500, fallbackSource: "model.vocab_size") }
+            == "\(dir.url.path)/train.bin: token 50256 at index 0 is ≥ vocab_size 500 (model.vocab_size, no meta.json); max token is 50256")
+        try dir.write("val.bin", littleEndianBytes([464, 600] as [UInt16]))
+        #expect(dataErrorMessage { _ = try TokenDataset(directory: dir.url, fallbackVocabSize: 50000, fallbackSource: "model.vocab_size") }
+            == "\(dir.url.path)/train.bin: token 50256 at index 0 is ≥ vocab_size 50000 (model.vocab_size, no meta.json); max token is 50256")
+        try dir.write("train.bin", littleEndianBytes([1, 2, 3] as [UInt16]))
+        #expect(dataErrorMessage { _ = try TokenDataset(directory: dir.url, fallbackVocabSize: 500, fallbackSource: "model.vocab_size") }
+            == "\(dir.url.path)/val.bin: token 600 at index 1 is ≥ vocab_size 500 (model.vocab_size, no meta.json); max token is 600")
+    }
+
     @Test func datasetErrors() throws {
         let dir = try TempDir()
         let missing = dir.file("nothing")

@@ -48,4 +48,20 @@ import Testing
         none.fillVocabularySize()
         #expect(none[["model", "vocab_size"]] == nil)
     }
+
+    /// nanoGPT's OpenWebText layout has no meta.json: the split sizes come from the .bin files.
+    @Test func splitTokenCountsFallBackToTheBinFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runschema-bins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(ConfigLoading.trainTokens(dataDir: dir.path) == nil)
+        try Data(count: 2 * 1000).write(to: dir.appendingPathComponent("train.bin"))
+        try Data(count: 2 * 30).write(to: dir.appendingPathComponent("val.bin"))
+        #expect(ConfigLoading.trainTokens(dataDir: dir.path) == 1000)
+        #expect(ConfigLoading.valTokens(dataDir: dir.path) == 30)
+        #expect(ConfigLoading.vocabularySize(dataDir: dir.path) == nil)
+        try Data(#"{"train_tokens": 999, "val_tokens": 31}"#.utf8).write(to: dir.appendingPathComponent("meta.json"))
+        #expect(ConfigLoading.trainTokens(dataDir: dir.path) == 999)
+        #expect(ConfigLoading.valTokens(dataDir: dir.path) == 31)
+    }
 }
