@@ -74,3 +74,44 @@ func expScaledRow(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _
         for j in 0..<tail { d[i + j] = (accumulate ? d[i + j] : 0) + e[j] }
     }
 }
+
+/// Lane indices 0…7, for masking the ragged end of a row.
+@inline(__always) var laneIndices: SIMD8<Int32> { SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) }
+
+/// In place: x[0..<n] = softmax(x[0..<n]) and x[n..<zeroTo] = 0, where the row's memory holds
+/// `capacity` ≥ zeroTo floats. A causal attention row has a ragged valid length (i + 1), so its
+/// last partial vector is loaded whole (the floats past `n` are other scores of the same row,
+/// finite) and masked, instead of going lane by lane through the stack; rows whose last vector
+/// would pass `capacity` take the scalar path for that vector.
+@inline(__always)
+func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, zeroTo: Int, capacity: Int) {
+    let full = n & ~7, tail = n - full
+    let wholeTail = tail > 0 && full + 8 <= capacity
+    let keep = laneIndices .< SIMD8<Int32>(repeating: Int32(tail))
+    let negInf = Vec8(repeating: -.infinity)
+    var m = negInf
+    var i = 0
+    while i < full { m = vmax(m, load8(x + i)); i += 8 }
+    if wholeTail { m = vmax(m, negInf.replacing(with: load8(x + full), where: keep)) }
+    var shift = horizontalMax(m)
+    if !wholeTail { for j in full..<n { shift = Swift.max(shift, x[j]) } }
+    let sh = Vec8(repeating: shift)
+    var s = Vec8.zero
+    i = 0
+    while i < full { let e = vexp(load8(x + i) - sh); store8(e, x + i); s += e; i += 8 }
+    var tailSum: Float = 0
+    if wholeTail {
+        let e = Vec8.zero.replacing(with: vexp(load8(x + full) - sh), where: keep)
+        store8(e, x + full)
+        s += e
+    } else {
+        for j in full..<n { let e = fexp(x[j] - shift); x[j] = e; tailSum += e }
+    }
+    let inv = Vec8(repeating: 1 / (s.sum() + tailSum))
+    i = 0
+    while i < full { store8(load8(x + i) * inv, x + i); i += 8 }
+    if wholeTail { store8(load8(x + full) * inv, x + full) } else { for j in full..<n { x[j] *= inv[0] } }
+    // The masked lanes already hold zeros up to the vector's end.
+    let zeroed = wholeTail ? full + 8 : n
+    if zeroTo > zeroed { (x + zeroed).update(repeating: 0, count: zeroTo - zeroed) }
+}

@@ -51,11 +51,7 @@ struct AttentionKernel {
                                    a: qb + r0 * q.rowStride, lda: q.rowStride, b: kb, ldb: k.rowStride,
                                    c: pb + r0 * t, ldc: t)
                         for i in r0..<r1 {
-                            let row = pb + i * t
-                            let valid = causal ? i + 1 : t
-                            let s = expShifted(row, row, valid, shift: rowMax(row, valid))
-                            scaleRow(row, valid, by: 1 / s)
-                            if cols > valid { (row + valid).update(repeating: 0, count: cols - valid) }
+                            softmaxRowInPlace(pb + i * t, causal ? i + 1 : t, zeroTo: cols, capacity: t)
                         }
                         BLAS.sgemm(transA: false, transB: false, m: r1 - r0, n: dh, k: cols,
                                    a: pb + r0 * t, lda: t, b: vb, ldb: v.rowStride,
