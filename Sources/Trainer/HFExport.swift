@@ -121,7 +121,7 @@ public enum HFExport {
             "vocab_size": c.vocabSize, "n_positions": c.contextLength, "n_ctx": c.contextLength,
             "n_embd": c.dModel, "n_layer": c.nLayer, "n_head": c.nHead, "n_inner": c.feedForwardWidth,
             "activation_function": c.activation == .relu ? "relu" : "gelu_new",
-            "layer_norm_epsilon": 1e-5, "initializer_range": Double(c.initStd),
+            "layer_norm_epsilon": 1e-5, "initializer_range": Double("\(c.initStd)") ?? 0.02,
             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "scale_attn_weights": true,
             "tie_word_embeddings": c.tieEmbeddings, "use_cache": true, "torch_dtype": "float32",
             "bos_token_id": NSNull(), "eos_token_id": NSNull(),
@@ -136,7 +136,7 @@ public enum HFExport {
             "num_hidden_layers": c.nLayer, "num_attention_heads": c.nHead, "num_key_value_heads": c.nHead,
             "head_dim": c.headDim, "hidden_act": "silu", "rms_norm_eps": 1e-6, "rope_theta": Double(c.ropeBase),
             "attention_bias": c.bias, "mlp_bias": c.bias, "attention_dropout": 0.0,
-            "initializer_range": Double(c.initStd), "tie_word_embeddings": c.tieEmbeddings,
+            "initializer_range": Double("\(c.initStd)") ?? 0.02, "tie_word_embeddings": c.tieEmbeddings,
             "use_cache": true, "torch_dtype": "float32",
             "bos_token_id": NSNull(), "eos_token_id": NSNull(), "pad_token_id": NSNull(),
         ]
