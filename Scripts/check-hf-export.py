@@ -54,7 +54,19 @@ def main():
     rel = abs(theirs - ours["loss"]) / abs(ours["loss"])
     print(f"{type(model).__name__}: {n} windows x {t} tokens of {args.split}: "
           f"windtunnel eval {ours['loss']:.6f}, transformers {theirs:.6f}, relative difference {rel:.2e}")
-    sys.exit(0 if rel <= args.tolerance else 1)
+    ok = rel <= args.tolerance
+
+    # The exported tokenizer (char/byte vocabularies) must give back the same ids for the text
+    # the first window decodes to.
+    if os.path.exists(os.path.join(args.export, "tokenizer.json")):
+        from transformers import AutoTokenizer
+        tokenizer = AutoTokenizer.from_pretrained(args.export)
+        ids = [int(i) for i in tokens[:t]]
+        text = tokenizer.decode(ids)
+        same = tokenizer.encode(text) == ids
+        print(f"tokenizer.json: {t} tokens -> {len(text)} characters -> " + ("the same ids" if same else "DIFFERENT ids"))
+        ok = ok and same
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

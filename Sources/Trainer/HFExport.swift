@@ -58,8 +58,8 @@ public enum HFExport {
 
     /// Writes the export into `out`, which must not exist: everything goes to a temporary
     /// sibling directory first, renamed to `out` only when complete. `meta` (the dataset's
-    /// meta.json, if known) is copied as `windtunnel_meta.json`: its tokenizer (char `itos`,
-    /// byte, or our BPE merges) has no `tokenizer.json` form here.
+    /// meta.json, if known) is copied as `windtunnel_meta.json`, and its char or byte tokenizer
+    /// also written as `tokenizer.json` (HFTokenizer.swift; BPE has no exact HF form).
     public static func export(_ trained: TrainedModel, to out: URL, meta: URL?) throws -> Outcome {
         let c = trained.config
         let arch = try architecture(c)
@@ -86,9 +86,19 @@ public enum HFExport {
             var files = ["config.json", "model.safetensors"]
             var notes = weights.folds
             if let meta, fm.fileExists(atPath: meta.path) {
+                let tokenizer = try DatasetMeta.load(from: meta).makeTokenizer()
                 try fm.copyItem(at: meta, to: temp.appendingPathComponent("windtunnel_meta.json"))
                 files.append("windtunnel_meta.json")
-                notes.append("tokenizer: copied meta.json as windtunnel_meta.json (no tokenizer.json: load the model with transformers, encode/decode with itos or merges from it)")
+                if let json = HFTokenizer.files(for: tokenizer) {
+                    try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+                        .write(to: temp.appendingPathComponent("tokenizer.json"))
+                    try JSONSerialization.data(withJSONObject: HFTokenizer.config, options: [.prettyPrinted, .sortedKeys])
+                        .write(to: temp.appendingPathComponent("tokenizer_config.json"))
+                    files += ["tokenizer.json", "tokenizer_config.json"]
+                    notes.append("tokenizer: \(tokenizer.kind.rawValue) vocabulary as tokenizer.json (AutoTokenizer loads it; same ids); meta.json copied as windtunnel_meta.json")
+                } else {
+                    notes.append("tokenizer: no tokenizer.json for our \(tokenizer.kind.rawValue) tokenizer (its pre-splitting is not HF's ByteLevel regex); meta.json copied as windtunnel_meta.json (merges: ids 0-255 are bytes, merge r makes 256 + r)")
+                }
             } else {
                 notes.append("tokenizer: none exported (the run's data directory has no meta.json)")
             }
@@ -156,9 +166,9 @@ struct HFWeights {
         qScale = rules.attentionScale.map { $0 * dh.squareRoot() }
         residual = rules.residualMultiplier
         output = rules.outputMultiplier
-        if let qScale { folds.append("attention scale: q projection × \(qScale) (μP 1/d_head scaling)") }
+        if let qScale { folds.append("attention scale: q projection × \(qScale) (the 1/d_head scaling of μP/CompleteP)") }
         if let residual { folds.append("branch multiplier: attention and MLP output projections × \(residual) (CompleteP)") }
-        if let output { folds.append("output multiplier: final norm × \(output) (μP)") }
+        if let output { folds.append("output multiplier: final norm × \(output) (μP/CompleteP)") }
     }
 
     static func values(_ t: Tensor, scale: Float? = nil) -> [Float] {

@@ -12,9 +12,9 @@ struct ExportCommand: ParsableCommand {
             AutoModelForCausalLM.from_pretrained(DIR). Learned positions + layernorm + gelu/relu \
             become GPT2LMHeadModel; rope + rmsnorm + swiglu become LlamaForCausalLM. μP/CompleteP \
             forward multipliers are folded into the weights. Other combinations and MoE models are \
-            refused, naming the field. The dataset's meta.json (the tokenizer) is copied as \
-            windtunnel_meta.json; no tokenizer.json is written. DIR must not exist; it appears only \
-            when complete. README "Export to Hugging Face" has the mapping.
+            refused, naming the field. The dataset's meta.json is copied as windtunnel_meta.json; \
+            a char or byte vocabulary is also written as tokenizer.json (BPE is not). DIR must not \
+            exist; it appears only when complete. README "Sample, eval, export" has the mapping.
             """
     )
 
