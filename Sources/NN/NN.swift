@@ -5,7 +5,8 @@
 /// file (GPT.swift: norm, causal attention, GELU/SwiGLU MLP, block, model, GPT-2 initialisation)
 /// with its mixture-of-experts sibling (MixtureOfExperts.swift), the parametrisations SP/μP/
 /// CompleteP (Parametrization.swift: init stds, forward multipliers, per-parameter optimizer
-/// multipliers), the activation recorder of the coordinate check, the parameter arena and AdamW.
+/// multipliers), the activation recorder of the coordinate check, the parameter arena and AdamW,
+/// and incremental inference with a key/value cache (KVCache.swift, for generation).
 /// Configs, their layer enums and parameter/FLOP accounting live in RunSchema.
 import RunSchema
 import Tensor

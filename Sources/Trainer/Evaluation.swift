@@ -34,16 +34,21 @@ extension EvalWindows {
     /// For a dense model, a window's loss does not depend on which windows share its batch, up to
     /// float rounding in the matmuls. An MoE layer with a `capacity_factor` drops tokens per
     /// batch, so there it does. `stop` is asked before each batch; when it answers true the
-    /// result is nil.
-    public func losses(of model: GPT, batchSize: Int, stop: () -> Bool = { false }) -> [Double]? {
+    /// result is nil. `positions` limits the scoring to those positions of `indices` (`windtunnel
+    /// eval --batches`: the first N windows). `observe` sees each batch's logits [rows, T, V] and
+    /// targets [rows, T] (the loss by position in the context).
+    public func losses(of model: GPT, batchSize: Int, positions: Range<Int>? = nil, stop: () -> Bool = { false },
+                       observe: ((_ logits: Tensor, _ targets: Indices) -> Void)? = nil) -> [Double]? {
         precondition(batchSize >= 1, "EvalWindows.losses: batch size \(batchSize) < 1")
         let t = context
+        let scored = positions ?? 0..<count
+        precondition(scored.lowerBound >= 0 && scored.upperBound <= count, "EvalWindows.losses: positions \(scored) out of 0..<\(count)")
         var losses: [Double] = []
-        losses.reserveCapacity(count)
+        losses.reserveCapacity(scored.count)
         var inputs = [Int32](repeating: 0, count: batchSize * t), targets = inputs
-        for first in stride(from: 0, to: count, by: batchSize) {
+        for first in stride(from: scored.lowerBound, to: scored.upperBound, by: batchSize) {
             if stop() { return nil }
-            let rows = Swift.min(batchSize, count - first)
+            let rows = Swift.min(batchSize, scored.upperBound - first)
             inputs.withUnsafeMutableBufferPointer { ip in
                 targets.withUnsafeMutableBufferPointer { tp in fill(first..<first + rows, inputs: ip.baseAddress!, targets: tp.baseAddress!) }
             }
@@ -56,6 +61,7 @@ extension EvalWindows {
                     let window = Indices(shape: [1, t], values: Array(targets[(r * t)..<((r + 1) * t)]))
                     losses.append(Double(crossEntropy(logits: logits.narrowed(axis: 0, start: r, length: 1), targets: window).item()))
                 }
+                observe?(logits, Indices(shape: [rows, t], values: Array(targets[..<(rows * t)])))
             }
         }
         return losses

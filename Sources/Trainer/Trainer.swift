@@ -6,6 +6,10 @@
 /// steps, logs metrics.jsonl, checkpoints (safetensors, atomically) and resumes exactly, and at the
 /// end scores the val split's windows (Evaluation.swift) for summary.json, written last.
 /// CoordinateCheck.swift trains a config for a few steps per width/depth (`check coords`).
+/// Using a trained model: TrainedModel.swift loads a run or checkpoint, Generation.swift samples
+/// (`sample`), CheckpointEvaluation.swift scores a split (`eval`), HFExport.swift and
+/// HFTokenizer.swift write a Hugging Face model directory (`export`), SampleBenchmark.swift times
+/// generation (`bench sample`).
 import Data
 import Foundation
 import NN

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernels and training throughput (release builds only give meaningful numbers).",
-        subcommands: [Peak.self, Gemm.self, Ops.self, Train.self]
+        subcommands: [Peak.self, Gemm.self, Ops.self, Train.self, Sample.self]
     )
 
     struct Gemm: ParsableCommand {
@@ -131,6 +131,37 @@ extension BenchCommand {
                       + pad(formatCount(r.tokens_per_s), 11) + pad(fmt(r.model_gflops), 9)
                       + pad(String(format: "%.1f%%", r.mfu * 100), 7) + pad(fmt(r.allocations_per_step), 13)
                       + (r.moe_dense_step_ratio.map { fmt($0) } ?? "-"))
+            }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generation ms/token with the KV cache vs recomputing the prefix, at short and long positions.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Context length (positions).") var context = 1024
+        @Option(help: "Model width.") var dModel = 256
+        @Option(help: "Layers.") var nLayer = 4
+        @Option(help: "Heads.") var nHead = 4
+        @Option(help: "Vocabulary size.") var vocab = 256
+        @Option(help: "Tokens timed at each end of the context.") var tokens = 16
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() throws {
+            try runtime.apply()
+            let config = GPTConfig(vocabSize: vocab, contextLength: context, dModel: dModel, nLayer: nLayer, nHead: nHead)
+            do { try config.validate() } catch { throw CLIError("\(error)") }
+            guard tokens >= 1, 2 * tokens + 1 <= context else {
+                throw CLIError("--tokens must be in 1...\((context - 1) / 2) for --context \(context), got \(tokens)")
+            }
+            let results = SampleBenchmark.run(config: config, tokens: tokens)
+            if json { return try printJSONLines(results) }
+            print("Generation, d_model \(dModel), \(nLayer) layers, context \(context), \(Threads.count) thread(s): ms/token")
+            print(pad("positions", 14) + pad("KV cache", 11) + pad("recompute", 11) + "speedup")
+            for r in results {
+                print(pad(r.positions, 14) + pad(fmt(r.cached_ms_per_token), 11) + pad(fmt(r.recompute_ms_per_token), 11) + fmt(r.speedup) + "x")
             }
         }
     }

@@ -10,7 +10,7 @@ struct WindTunnel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "windtunnel",
         abstract: "Language-model scaling experiments on a CPU workstation.",
-        subcommands: [TrainCommand.self, DataCommand.self, SweepCommand.self, FitCommand.self, PredictCommand.self, PlotCommand.self, BenchCommand.self, CheckCommand.self]
+        subcommands: [TrainCommand.self, DataCommand.self, SweepCommand.self, FitCommand.self, PredictCommand.self, PlotCommand.self, BenchCommand.self, CheckCommand.self, SampleCommand.self, EvalCommand.self, ExportCommand.self]
     )
 
     /// Exit statuses (DESIGN.md): 0 success, 1 user error (one line on stderr first), 2 usage

@@ -23,11 +23,13 @@ public struct RotaryTable: Sendable {
     }
 }
 
-/// Rotates the q and k blocks of `qkv` [B, T, 3C] (heads of width 2·table.halfDim).
-public func rotaryEmbedding(qkv: Tensor, heads: Int, table: RotaryTable) -> Tensor {
+/// Rotates the q and k blocks of `qkv` [B, T, 3C] (heads of width 2·table.halfDim). Row t of
+/// each sequence sits at position `startPosition + t` (nonzero when a KV cache already holds the
+/// first `startPosition` tokens).
+public func rotaryEmbedding(qkv: Tensor, heads: Int, table: RotaryTable, startPosition: Int = 0) -> Tensor {
     guard qkv.rank == 3, qkv.shape[2] % 3 == 0, qkv.shape[2] / 3 == heads * 2 * table.halfDim,
-          qkv.shape[1] <= table.tokens else {
-        fatalError("rotaryEmbedding: qkv \(qkv.shape) does not match \(heads) heads of width \(2 * table.halfDim) and \(table.tokens) positions")
+          startPosition >= 0, startPosition + qkv.shape[1] <= table.tokens else {
+        fatalError("rotaryEmbedding: qkv \(qkv.shape) from position \(startPosition) does not match \(heads) heads of width \(2 * table.halfDim) and \(table.tokens) positions")
     }
     let (b, t, c3) = (qkv.shape[0], qkv.shape[1], qkv.shape[2])
     let c = c3 / 3, half = table.halfDim
@@ -37,7 +39,7 @@ public func rotaryEmbedding(qkv: Tensor, heads: Int, table: RotaryTable) -> Tens
             table.sin.withUnsafeBufferPointer { sinp in
                 parallelFor(b * t, grain: 16) { rows in
                     for row in rows {
-                        let pos = row % t
+                        let pos = startPosition + row % t
                         let cr = cosp.baseAddress! + pos * half, sr = sinp.baseAddress! + pos * half
                         let s = src + row * c3, d = dst + row * c3
                         for h in 0..<(2 * heads) {  // q heads then k heads
