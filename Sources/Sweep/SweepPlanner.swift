@@ -347,25 +347,31 @@ struct PlanBuilder {
             let stableLabels = modelLabels + ["stable"]
             let stableID = RunIdentity.id(prefix: stableLabels.joined(separator: "-"), identity: stable)
             out.append(Candidate(labels: stableLabels, tree: stable, identity: stable, role: .stable))
+            // nil: the base's shape. A list's labels name each shape; one string keeps "wsd".
+            let shapes: [String?] = wsd.decayShapes ?? [nil]
             for b in branches {
                 let tokenLabel = "t" + compactNumber(Double(b.steps * tps))
-                var branch = modelTree
-                Self.setSteps(b.steps, in: &branch)
-                branch.remove(at: ["train", "keep_checkpoints_at"])
-                try? branch.set(.string("wsd"), at: ["schedule", "kind"])
-                try? branch.set(.int(b.cooldown), at: ["schedule", "decay_steps"])
-                if let shape = wsd.decayShape { try? branch.set(.string(shape), at: ["schedule", "decay_shape"]) }
-                var identity = branch
-                try? identity.set(.string("\(stableID)@step\(b.start)"), at: ["init_from", "checkpoint"])
-                let path = "\(directoryPath)/runs/\(stableID)/checkpoint_step\(b.start).safetensors"
-                try? branch.set(.string(path), at: ["init_from", "checkpoint"])
-                out.append(Candidate(labels: modelLabels + ["wsd", tokenLabel], tree: branch, identity: identity,
-                                     role: .branch, dependsOn: stableID, branchStep: b.start))
+                for shape in shapes {
+                    var branch = modelTree
+                    Self.setSteps(b.steps, in: &branch)
+                    branch.remove(at: ["train", "keep_checkpoints_at"])
+                    try? branch.set(.string("wsd"), at: ["schedule", "kind"])
+                    try? branch.set(.int(b.cooldown), at: ["schedule", "decay_steps"])
+                    if let shape { try? branch.set(.string(shape), at: ["schedule", "decay_shape"]) }
+                    var identity = branch
+                    try? identity.set(.string("\(stableID)@step\(b.start)"), at: ["init_from", "checkpoint"])
+                    let path = "\(directoryPath)/runs/\(stableID)/checkpoint_step\(b.start).safetensors"
+                    try? branch.set(.string(path), at: ["init_from", "checkpoint"])
+                    let kind = wsd.decayShapeList ? ["wsd", shape ?? ""] : ["wsd"]
+                    out.append(Candidate(labels: modelLabels + kind + [tokenLabel], tree: branch, identity: identity,
+                                         role: .branch, dependsOn: stableID, branchStep: b.start))
+                }
                 if wsd.cosineBaselines {
                     var cosine = modelTree
                     Self.setSteps(b.steps, in: &cosine)
                     cosine.remove(at: ["train", "keep_checkpoints_at"])
                     try? cosine.set(.string("cosine"), at: ["schedule", "kind"])
+                    if let r = wsd.cosineMinLRRatio { try? cosine.set(.double(r), at: ["schedule", "min_lr_ratio"]) }
                     out.append(Candidate(labels: modelLabels + ["cosine", tokenLabel], tree: cosine, identity: cosine))
                 }
             }

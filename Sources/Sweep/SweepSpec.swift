@@ -81,8 +81,15 @@ public struct SweepSpec: Decodable, Sendable {
         public var budgets: Budgets
         /// Cooldown length as a fraction of each branch's steps.
         public var cooldownFraction: Double = 0.2
-        /// `schedule.decay_shape` of the branches (default: the base's).
-        public var decayShape: String?
+        /// `schedule.decay_shape` of the branches (default: the base's). A list branches every
+        /// budget once per shape from the same stable checkpoints (1-sqrt vs linear for the cost
+        /// of the cooldowns alone); their labels then carry the shape.
+        public var decayShapes: [String]?
+        /// Whether `decay_shape` was a list (labels name the shape) rather than one string.
+        public var decayShapeList = false
+        /// `schedule.min_lr_ratio` of the cosine baselines (default: the base's). Hägele et al.
+        /// decay cosine to 10% of the peak and cool WSD down to 0.
+        public var cosineMinLRRatio: Double?
         /// Models (default: the base model, varied by the grid).
         public var models: ModelSet?
         /// Also train a cosine run from scratch at every branch budget (the WSD-vs-cosine comparison).
@@ -205,6 +212,7 @@ extension SweepSpec.WSDBranches: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tokens, tokensPerParam = "tokens_per_param", cooldownFraction = "cooldown_fraction"
         case decayShape = "decay_shape", models, shapes, cosineBaselines = "cosine_baselines"
+        case cosineMinLRRatio = "cosine_min_lr_ratio"
     }
 
     public init(from decoder: Decoder) throws {
@@ -225,7 +233,24 @@ extension SweepSpec.WSDBranches: Decodable {
         guard cooldownFraction > 0 && cooldownFraction < 1 else {
             throw ConfigError(at: decoder.codingPath, ["cooldown_fraction"], "must be in (0, 1), got \(cooldownFraction)")
         }
-        decayShape = try c.decodeIfPresent(String.self, forKey: .decayShape)
+        if let one = try? c.decodeIfPresent(String.self, forKey: .decayShape) {
+            decayShapes = [one]
+        } else if let list = try? c.decodeIfPresent([String].self, forKey: .decayShape) {
+            guard !list.isEmpty, Set(list).count == list.count else {
+                throw ConfigError(at: decoder.codingPath, ["decay_shape"], "must be a shape or a non-empty list of distinct shapes")
+            }
+            (decayShapes, decayShapeList) = (list, true)
+        } else if c.contains(.decayShape) {
+            throw ConfigError(at: decoder.codingPath, ["decay_shape"], "expected a shape (\"1-sqrt\", \"linear\", \"cosine\") or a list of them")
+        }
+        let knownShapes = ["1-sqrt", "linear", "cosine"]
+        if let bad = decayShapes?.first(where: { !knownShapes.contains($0) }) {
+            throw ConfigError(at: decoder.codingPath, ["decay_shape"], "unknown shape \"\(bad)\" (expected one of \(knownShapes.joined(separator: ", ")))")
+        }
+        cosineMinLRRatio = try c.decodeIfPresent(Double.self, forKey: .cosineMinLRRatio)
+        if let r = cosineMinLRRatio, !(r >= 0 && r <= 1) {
+            throw ConfigError(at: decoder.codingPath, ["cosine_min_lr_ratio"], "must be in [0, 1], got \(r)")
+        }
         models = try SweepSpec.ModelSet.decode(from: c, models: .models, shapes: .shapes)
         cosineBaselines = try c.decodeIfPresent(Bool.self, forKey: .cosineBaselines) ?? false
     }

@@ -22,6 +22,9 @@ struct TrainingCheckpoint {
     /// after its last step still reports its final train loss. Absent in older checkpoints.
     var lastLoss: Double? = nil
     var lastRecord: String? = nil
+    /// The FMA peak measured when the run first started: MFU keeps one denominator across
+    /// resumes and a summary rebuilt from the checkpoint. Absent in older checkpoints.
+    var peakGFLOPs: Double? = nil
 
     static func save(_ s: TrainingCheckpoint, model: GPT, params: ParameterArena, optimizer: AdamW, to url: URL) throws {
         var entries: [SafeTensors.Entry] = []
@@ -49,6 +52,7 @@ struct TrainingCheckpoint {
         if let best = s.bestValLoss { metadata["best_val_loss"] = String(best) }
         if let loss = s.lastLoss, loss.isFinite { metadata["last_loss"] = String(loss) }
         if let record = s.lastRecord { metadata["last_record"] = record }
+        if let peak = s.peakGFLOPs { metadata["peak_gflops"] = String(peak) }
         try SafeTensors.write(entries, metadata: metadata, to: url)
     }
 
@@ -95,6 +99,7 @@ struct TrainingCheckpoint {
         }
         return TrainingCheckpoint(step: step, adamStep: adamStep, elapsed: elapsed,
                                   bestValLoss: meta["best_val_loss"].flatMap(Double.init), dropoutRNG: rng, sampler: sampler,
-                                  lastLoss: meta["last_loss"].flatMap(Double.init), lastRecord: meta["last_record"])
+                                  lastLoss: meta["last_loss"].flatMap(Double.init), lastRecord: meta["last_record"],
+                                  peakGFLOPs: meta["peak_gflops"].flatMap(Double.init))
     }
 }

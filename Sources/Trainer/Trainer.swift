@@ -203,6 +203,7 @@ public final class TrainingRun {
         bestValLoss = carryTime ? state.bestValLoss : nil
         priorElapsed = carryTime ? state.elapsed : 0
         if carryTime { lastLoss = state.lastLoss ?? Self.loggedLoss(at: step, in: files.metrics) ?? .nan }
+        if carryTime { peakGFLOPs = state.peakGFLOPs }
         return state
     }
 
@@ -214,7 +215,8 @@ public final class TrainingRun {
     public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
     public var tokensPerStep: Int { config.tokensPerStep }
     public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
-    /// The FMA peak at this process's thread budget, measured (50 ms) when the run starts.
+    /// The FMA peak at the run's thread budget, measured (50 ms) when it first starts and kept in
+    /// its checkpoints, so resumed sessions and a rebuilt summary report MFU against one figure.
     public private(set) var peakGFLOPs: Double?
 
     /// Model FLOPs per second at `tokensPerS` over the measured peak. Model FLOPs count every
@@ -236,7 +238,7 @@ public final class TrainingRun {
     /// Trains to the end of the budget (or until SIGINT/SIGTERM), then writes summary.json.
     public func run() throws -> Outcome {
         if files.hasSummary { return .finished }
-        peakGFLOPs = FMAPeak.measure(threads: Threads.count, seconds: 0.05).total_gflops
+        if peakGFLOPs == nil { peakGFLOPs = FMAPeak.measure(threads: Threads.count, seconds: 0.05).total_gflops }
         observer?.started(self)
         let writer = try MetricsWriter(files.metrics)
         let microBatch = TrainingStep.MicroBatch(batchSize: config.train.batchSize, context: config.model.contextLength)
@@ -304,7 +306,7 @@ public final class TrainingRun {
         let logged = lastLogged.flatMap { $0.step == step ? String(decoding: $0.line.dropLast(), as: UTF8.self) : nil }
         let state = TrainingCheckpoint(step: step, adamStep: optimizer.step, elapsed: elapsed, bestValLoss: bestValLoss,
                                        dropoutRNG: trainingStep.dropoutRNG, sampler: sampler.state,
-                                       lastLoss: lastLoss, lastRecord: logged)
+                                       lastLoss: lastLoss, lastRecord: logged, peakGFLOPs: peakGFLOPs)
         try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
         if config.train.keepCheckpointsAt.contains(step) {
             // Copy to a temporary name, then rename over: a branch never starts from half a file.
@@ -338,6 +340,7 @@ public final class TrainingRun {
     /// run's wall time.
     func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double, final: EvalEstimate?) throws {
         let tokens = Double(step * tokensPerStep)
+        let elapsed = self.elapsed  // one reading: wall time, tokens/s and MFU must agree
         let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
         let summary = RunSummary(

@@ -183,6 +183,33 @@ import RunSchema
         }
     }
 
+    @Test func wsdBranchesOfSeveralShapesShareTheStableRun() throws {
+        let p = try plan("""
+            { "base": \(plannerBase), "set": { "schedule.min_lr_ratio": 0.0 },
+              "wsd_branches": { "tokens": [25600, 51200], "decay_shape": ["1-sqrt", "linear"],
+                                "cosine_baselines": true, "cosine_min_lr_ratio": 0.1 } }
+            """)
+        #expect(p.runs.filter { $0.role == .stable }.count == 1)
+        let branches = p.runs.filter { $0.role == .branch }
+        #expect(branches.count == 4)
+        for shape in [ScheduleConfig.DecayShape.oneMinusSqrt, .linear] {
+            let ofShape = branches.filter { $0.config.schedule.decayShape == shape }
+            #expect(ofShape.map(\.tokens).sorted() == [25600, 51200])
+            #expect(ofShape.allSatisfy { $0.id.hasPrefix("wsd-\(shape.rawValue)-t") }, "\(ofShape.map(\.id))")
+        }
+        #expect(Set(branches.map(\.dependsOn)).count == 1)
+        let cosine = p.runs.filter { $0.role == .run }
+        #expect(cosine.count == 2 && cosine.allSatisfy { $0.config.schedule.kind == .cosine && $0.config.schedule.minLRRatio == 0.1 })
+        // The branches keep the base's floor: WSD cools down to 0, cosine to 10%.
+        #expect(branches.allSatisfy { $0.config.schedule.minLRRatio == 0 })
+        let bad = planError(#"{ "base": \#(plannerBase), "wsd_branches": { "tokens": [25600], "decay_shape": ["1-sqrt", "step"] } }"#)
+        #expect(bad?.contains("wsd_branches.decay_shape: unknown shape \"step\"") == true, "\(bad ?? "no error")")
+        let dup = planError(#"{ "base": \#(plannerBase), "wsd_branches": { "tokens": [25600], "decay_shape": ["linear", "linear"] } }"#)
+        #expect(dup?.contains("decay_shape: must be a shape or a non-empty list of distinct shapes") == true, "\(dup ?? "no error")")
+        let ratio = planError(#"{ "base": \#(plannerBase), "wsd_branches": { "tokens": [25600], "cosine_min_lr_ratio": 2 } }"#)
+        #expect(ratio?.contains("cosine_min_lr_ratio: must be in [0, 1], got 2") == true, "\(ratio ?? "no error")")
+    }
+
     @Test func wsdBudgetsCanScaleWithParameters() throws {
         let p = try plan("""
             { "base": \(plannerBase),
