@@ -8,7 +8,8 @@
 //   dW       dW = dYᵀ · X     TN  out × in × M
 // for qkv (d → 3d), the attention output (d → d), the MLP (d → 4d, 4d → d) and the logits
 // (d → V). Each is timed with β = 0 (a fresh output, as the forward and dX do) on one thread,
-// candidates alternating round by round; the median of 15 rounds is reported in GFLOP/s.
+// candidates alternating round by round; the median of 15 rounds is reported in GFLOP/s, with
+// each alternative's largest relative difference from OpenBLAS's result (a wrong product is no win).
 //
 // Build and run (Debian: libopenblas-dev, libblis-dev, libxsmm-dev; not part of the build):
 //   cc -O2 -o /tmp/gemm-shapes Scripts/gemm-shapes.c -lopenblas -lxsmm -lxsmmnoblas -ldl -lpthread -lm
@@ -19,6 +20,7 @@
 #include <cblas.h>
 #include <dlfcn.h>
 #include <libxsmm.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,24 @@ int main(int argc, char **argv) {
         int flags = (q.tb ? LIBXSMM_GEMM_FLAG_TRANS_A : 0) | (q.ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | LIBXSMM_GEMM_FLAG_BETA_0;
         libxsmm_blasint xm = q.n, xn = q.m, xk = q.k, xlda = ldb, xldb = lda, xldc = ldc;
         libxsmm_smmfunction xsmm = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, NULL);
+        // Every candidate must compute the same product: compare with OpenBLAS before timing.
+        float *ref = malloc(sizeof(float) * q.m * q.n);
+        cblas_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
+                    q.m, q.n, q.k, 1, a, lda, b, ldb, 0, ref, ldc);
+        double err[CANDIDATES] = {0, 0, 0};
+        for (int cand = BLIS; cand < CANDIDATES; cand++) {
+            memset(c, 0x7f, sizeof(float) * q.m * q.n);  // garbage, so β = 0 must really overwrite
+            if (cand == BLIS && blis_sgemm)
+                blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
+                           q.m, q.n, q.k, 1, a, lda, b, ldb, 0, c, ldc);
+            else if (cand == XSMM && xsmm) xsmm(b, a, c);
+            else continue;
+            for (long i = 0; i < (long)q.m * q.n; i++) {
+                double e = fabs((double)c[i] - ref[i]) / (fabs((double)ref[i]) + 1);
+                if (e > err[cand]) err[cand] = e;
+            }
+        }
+        free(ref);
         double flops = 2.0 * q.m * q.n * q.k;
         int repeats = (int)(2e7 / flops) + 1;
         double samples[CANDIDATES][15];
@@ -101,6 +121,7 @@ int main(int argc, char **argv) {
             if (!have[cand]) { printf(",\"%s_gflops\":null", names[cand]); continue; }
             qsort(samples[cand], 15, sizeof(double), cmp);
             printf(",\"%s_gflops\":%.1f", names[cand], flops / samples[cand][7] / 1e9);
+            if (cand != OPENBLAS) printf(",\"%s_max_rel_err\":%.1e", names[cand], err[cand]);
         }
         printf("}\n");
         fflush(stdout);
