@@ -7,6 +7,7 @@ noisy machine slows both alike, and reports the median tokens/s of each and thei
     Scripts/bench-vs-pytorch.py [--threads 2] [--rounds 3] [--configs tiny,small,medium]
                                 [--peer ../shared/peers/torch_gpt_bench.py] [--python PYTHON]
     Scripts/bench-vs-pytorch.py --sweep-sizes [--threads 1] [--rounds 3] [--configs qs-d16,...]
+                                [--before OLD_WINDTUNNEL]
 
 --sweep-sizes compares at the sizes sweeps train (../shared/peers/torch_small_bench.py, whose
 size list `bench train --sweep-sizes` mirrors), one thread by default: sweeps run one
@@ -41,6 +42,7 @@ def main():
     ap.add_argument("--peer")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--windtunnel", default=os.path.join(ROOT, ".build", "release", "windtunnel"))
+    ap.add_argument("--before", help="an older windtunnel binary, timed alternately too (before/after)")
     a = ap.parse_args()
     peers = os.path.join(ROOT, "..", "shared", "peers")
     a.peer = a.peer or os.path.join(peers, "torch_small_bench.py" if a.sweep_sizes else "torch_gpt_bench.py")
@@ -57,7 +59,11 @@ def main():
             ours = subprocess.run([a.windtunnel, "bench", "train", "--threads", str(a.threads), "--steps", steps,
                                    "--configs", config, "--json"], capture_output=True, text=True, check=True)
             t, w = last_json(torch.stdout, config), last_json(ours.stdout, config)
-            s = samples.setdefault(config, {"torch": [], "windtunnel": [], "mfu": [], "torch_version": t.get("torch")})
+            s = samples.setdefault(config, {"torch": [], "windtunnel": [], "mfu": [], "before": [], "torch_version": t.get("torch")})
+            if a.before:
+                old = subprocess.run([a.before, "bench", "train", "--threads", str(a.threads), "--steps", steps,
+                                      "--configs", config, "--json"], capture_output=True, text=True, check=True)
+                s["before"].append(last_json(old.stdout, config)["tokens_per_s"])
             s["torch"].append(t["tokens_per_s"])
             s["windtunnel"].append(w["tokens_per_s"])
             s["mfu"].append(w["mfu"])
@@ -70,13 +76,18 @@ def main():
         row = {"config": config, "threads": a.threads, "rounds": a.rounds, "pytorch_tokens_per_s": tm,
                "windtunnel_tokens_per_s": wm, "ratio": round(wm / tm, 3), "windtunnel_mfu": statistics.median(s["mfu"]),
                "peak_gflops": s["peak"], "torch": s["torch_version"]}
+        if s["before"]:
+            row["before_tokens_per_s"] = statistics.median(s["before"])
+            row["after_over_before"] = round(wm / row["before_tokens_per_s"], 3)
         rows.append(row)
         print(json.dumps(row))
     print(f"\n{'config':8} {'PyTorch tok/s':>14} {'WindTunnel tok/s':>17} {'ratio':>7} {'MFU':>6}   "
           f"({a.threads} threads, median of {a.rounds}; FMA peak {rows[0]['peak_gflops'] if rows else 0:.0f} GFLOP/s)")
     for row in rows:
+        before = (f"   before {row['before_tokens_per_s']:>9.0f} tok/s, after/before {row['after_over_before']:.2f}"
+                  if "before_tokens_per_s" in row else "")
         print(f"{row['config']:8} {row['pytorch_tokens_per_s']:>14.0f} {row['windtunnel_tokens_per_s']:>17.0f} "
-              f"{row['ratio']:>7.2f} {100 * row['windtunnel_mfu']:>5.1f}%")
+              f"{row['ratio']:>7.2f} {100 * row['windtunnel_mfu']:>5.1f}%{before}")
 
 
 if __name__ == "__main__":

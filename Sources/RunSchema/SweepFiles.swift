@@ -69,11 +69,18 @@ public enum ResultsColumns {
     /// Tokens trained over the training split's tokens (summary.json's `epochs`); empty for runs
     /// whose summary predates it.
     public static let epochs = "epochs"
+    /// `schedule.decay_shape` of WSD runs (1-sqrt, linear, cosine): branches of several shapes
+    /// share a stable run; empty for other schedules.
+    public static let decayShape = "decay_shape"
+    /// A WSD branch's stable run (the run it continues from its checkpoint); empty otherwise.
+    public static let branchOf = "branch_of"
+    /// Model FLOP utilisation of the run (summary.json's `mfu`); empty for older summaries.
+    public static let mfu = "mfu"
 
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
-        "d_model", "n_layer", "status", "role", "branch_of", isoflopBudget, "tokens_per_param", "lr", "seed",
+        "d_model", "n_layer", "status", "role", branchOf, isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
-        epochs, parametrization, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
+        epochs, parametrization, decayShape, mfu, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

@@ -48,6 +48,8 @@ public enum Results {
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
             row[ResultsColumns.epochs] = epochs(s, dataDir: c.data.dir).map(number) ?? .null
+            row[ResultsColumns.decayShape] = c.schedule.kind == .wsd ? .string(c.schedule.decayShape.rawValue) : .null
+            row[ResultsColumns.mfu] = s.mfu.map(number) ?? .null
             return (row, run.membership)
         }
     }

@@ -27,6 +27,12 @@ struct PlotCurvesCommand: ParsableCommand {
     @Option(help: "Output SVG file (written atomically).")
     var out: String
 
+    @Option(help: "Keep only runs whose id contains this text (repeatable: all must match), e.g. --match d96 --match seed1.")
+    var match: [String] = []
+
+    @Option(help: "Leave out runs whose id contains this text (repeatable).")
+    var exclude: [String] = []
+
     @Option(help: "x field: tokens, flops or step (any numeric metrics.jsonl field works).")
     var x: String = "tokens"
 
@@ -59,6 +65,13 @@ struct PlotCurvesCommand: ParsableCommand {
                 runs += try MetricsLog.runs(at: URL(fileURLWithPath: path))
             } catch let error as PlotError {
                 throw CLIError(error.description)
+            }
+        }
+        if !match.isEmpty || !exclude.isEmpty {
+            let all = runs.count
+            runs.removeAll { run in !match.allSatisfy(run.id.contains) || exclude.contains(where: run.id.contains) }
+            if runs.isEmpty {
+                throw CLIError("--match/--exclude left no run of the \(all) under \(input.joined(separator: ", "))")
             }
         }
         var loaded: [MetricsLog.LoadedCurve] = []

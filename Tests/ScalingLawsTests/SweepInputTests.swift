@@ -57,4 +57,32 @@ import Testing
         let curves = try LossCurveSet.readSweep(dir, table: try ResultsTable.read(contentsOf: SweepFiles(dir).resultsCSV))
         #expect(curves.curves.allSatisfy { $0.skippedLines == 0 } && curves.warnings.isEmpty)
     }
+
+    /// A WSD branch logs only its cooldown (steps 81…100 here); its curve for the schedule laws
+    /// starts with its stable run's steps 1…80, so the rates are known from step 1.
+    @Test func aBranchCurveContinuesItsStableRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-branch-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sweep = SweepFiles(dir)
+        func log(_ id: String, _ steps: ClosedRange<Int>, lr: (Int) -> Double) throws {
+            try FileManager.default.createDirectory(at: sweep.files(id).directory, withIntermediateDirectories: true)
+            let writer = try MetricsWriter(sweep.files(id).metrics)
+            for step in steps where step % 10 == 0 || step == steps.lowerBound {
+                try writer.append(["step": step, "tokens": step * 100, "lr": lr(step), "loss": 3 - Double(step) / 100])
+            }
+        }
+        try log("stable", 1...80) { _ in 1e-3 }
+        try log("branch", 81...100) { 1e-3 * Double(100 - $0) / 20 }
+        try "run_id,N,D,C,loss,schedule,branch_of\nstable,1000,8000,1,2.2,constant,\nbranch,1000,10000,1,2.0,wsd,stable\n"
+            .write(to: sweep.resultsCSV, atomically: true, encoding: .utf8)
+        let curves = try LossCurveSet.readSweep(dir, table: try ResultsTable.read(contentsOf: sweep.resultsCSV))
+        let branch = try #require(curves.curves.first { $0.runID == "branch" })
+        #expect(branch.step == [1, 10, 20, 30, 40, 50, 60, 70, 80, 81, 90, 100])
+        #expect(branch.lr.first == 1e-3 && branch.lr.last == 0 && branch.schedule == "wsd")
+        #expect(curves.curves.first { $0.runID == "stable" }?.step.last == 80)
+        // Without its stable run's log the branch is left out with a warning, not fitted half-known.
+        try FileManager.default.removeItem(at: sweep.files("stable").metrics)
+        let orphan = try LossCurveSet.readSweep(dir, table: try ResultsTable.read(contentsOf: sweep.resultsCSV))
+        #expect(orphan.curves.isEmpty && orphan.warnings.contains { $0.contains("stable (stable run of branch)") }, "\(orphan.warnings)")
+    }
 }

@@ -31,6 +31,23 @@ public struct LossCurve: Sendable, Equatable {
     }
 }
 
+extension LossCurve {
+    /// This curve's points before `next`'s first step, then all of `next`'s, under `next`'s id:
+    /// a branch continued from its parent.
+    func continued(by next: LossCurve) -> LossCurve {
+        let first = next.step.first ?? .infinity
+        let keep = step.indices.filter { step[$0] < first }
+        var joined = next
+        joined.step = keep.map { step[$0] } + next.step
+        joined.tokens = keep.map { tokens[$0] } + next.tokens
+        joined.flops = keep.map { flops[$0] } + next.flops
+        joined.lr = keep.map { lr[$0] } + next.lr
+        joined.loss = keep.map { loss[$0] } + next.loss
+        joined.skippedLines += skippedLines
+        return joined
+    }
+}
+
 /// Loss curves of several runs, from a sweep directory or a long-format CSV.
 ///
 /// Long format (one row per logged step, any column order, extra columns ignored):
@@ -102,6 +119,7 @@ public struct LossCurveSet: Sendable {
         let lossName = lossColumn ?? "loss"
         let nIndex = table.csv.columnIndex(table.columns.n)
         let scheduleIndex = table.csv.columnIndex(table.columns.schedule)
+        let branchIndex = table.csv.columnIndex(ResultsColumns.branchOf)
         _ = try table.csv.requireColumn(table.columns.runID, for: "the run directory of each row")
         let sweep = SweepFiles(directory)
         var curves: [LossCurve] = []
@@ -111,6 +129,13 @@ public struct LossCurveSet: Sendable {
             let url = sweep.files(id).metrics
             guard FileManager.default.fileExists(atPath: url.path) else { missing.append(id); continue }
             var curve = try readMetricsJSONL(url, runID: id, lossKey: lossName)
+            // A WSD branch logs only its cooldown; the schedule laws need the rates from step 1,
+            // so its curve starts with its stable run's, up to the branch point.
+            if let branchIndex, case let parent = table.csv.rows[row][branchIndex], !parent.isEmpty {
+                let parentURL = sweep.files(parent).metrics
+                guard FileManager.default.fileExists(atPath: parentURL.path) else { missing.append("\(parent) (stable run of \(id))"); continue }
+                curve = try readMetricsJSONL(parentURL, runID: parent, lossKey: lossName).continued(by: curve)
+            }
             if let nIndex { curve.N = try table.number(row, nIndex) }
             if let scheduleIndex, !table.csv.rows[row][scheduleIndex].isEmpty { curve.schedule = table.csv.rows[row][scheduleIndex] }
             if curve.skippedLines > 0 { partial.append("\(id) (\(curve.skippedLines))") }
