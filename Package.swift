@@ -24,6 +24,19 @@ let kernelSettings: [SwiftSetting] = [
 let cliSettings: [SwiftSetting] = [.unsafeFlags(releaseFlags, .when(configuration: .release))]
     + (targetCPU == nil ? [] : [.define("KERNELS_NEED_AVX2_FMA", .when(configuration: .release))])
 
+/// libxsmm's JIT kernels for the small products a training step is made of (Sources/Tensor/
+/// SmallGEMM.swift says which, from Scripts/gemm-shapes.c); x86-64 only, like libxsmm.
+#if arch(x86_64)
+let smallGEMM: [Target.Dependency] = ["CSmallGEMM"]
+let smallGEMMTargets: [Target] = [
+    .systemLibrary(name: "CLibxsmm", pkgConfig: "libxsmm", providers: [.apt(["libxsmm-dev"])]),
+    .target(name: "CSmallGEMM", dependencies: ["CLibxsmm"]),
+]
+#else
+let smallGEMM: [Target.Dependency] = []
+let smallGEMMTargets: [Target] = []
+#endif
+
 let package = Package(
     name: "WindTunnel",
     platforms: [.macOS(.v14)],
@@ -57,7 +70,7 @@ let package = Package(
         // CPU probes in C (per-function vector ISA): FMA chains for the measured peak behind MFU,
         // and whether the CPU can run kernels built for WINDTUNNEL_TARGET_CPU.
         .target(name: "CCPUProbe"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CCPUProbe"], swiftSettings: kernelSettings),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CCPUProbe"] + smallGEMM, swiftSettings: kernelSettings),
         // Configs, accounting, run and sweep layout, metrics.jsonl: Foundation only, below all of
         // the stages (the sweep, the fitter and the plots never link the model).
         .target(name: "RunSchema"),
@@ -94,5 +107,5 @@ let package = Package(
         // Runs the built `windtunnel` binary (swift build --build-tests builds it) as a subprocess.
         .testTarget(name: "CLITests", dependencies: ["CommandTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "RunSchema", "Data", "CommandTestSupport"]),
-    ]
+    ] + smallGEMMTargets
 )

@@ -2,11 +2,13 @@
 # Installs the system packages WindTunnel needs when they are missing (Debian/Ubuntu):
 #   libopenblas-dev  always (the BLAS behind every matmul)
 #   zlib1g-dev       always (gzip-compressed corpora in `data prepare`)
+#   libxsmm-dev      on x86-64 (JIT kernels for the small products of a training step)
 #   librsvg2-bin     with --test (the SVG renderer the plot tests check charts with)
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 
 want=(libopenblas-dev zlib1g-dev)
+[ "$(uname -m)" = "x86_64" ] && want+=(libxsmm-dev)
 [ "${1:-}" = "--test" ] && want+=(librsvg2-bin)
 
 missing=()
@@ -16,7 +18,7 @@ done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then
-    echo "error: missing ${missing[*]} and no apt-get; install OpenBLAS and zlib (pkg-config names 'openblas', 'zlib') yourself" >&2
+    echo "error: missing ${missing[*]} and no apt-get; install OpenBLAS, zlib and on x86-64 libxsmm (pkg-config names 'openblas', 'zlib', 'libxsmm') yourself" >&2
     exit 1
 fi
 sudo=""

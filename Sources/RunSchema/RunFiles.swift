@@ -85,6 +85,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
     /// The lowest periodic eval (`eval_batches` fixed batches, every `eval_interval` steps).
     public var bestValLoss: Double?
     public var wallTimeS: Double
+    /// Tokens this run trained itself per second of wall time (a WSD branch: its cooldown only).
     public var tokensPerS: Double
     public var schedule: String
     public var experts: Int?

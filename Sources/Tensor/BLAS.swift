@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// The one door to OpenBLAS: row-major single-precision GEMM, C = α·op(A)·op(B) + β·C.
+/// The one door to OpenBLAS (and, for the small products it measured faster on, libxsmm:
+/// SmallGEMM.swift): row-major single-precision GEMM, C = α·op(A)·op(B) + β·C.
 /// Transposes are flags, never copies; leading dimensions let callers address strided sub-matrices
 /// (a head's slice of a fused qkv buffer) in place.
 public enum BLAS {
@@ -32,7 +33,7 @@ public enum BLAS {
                 // training products are mostly tall (M = B·T) and stay ours.
                 Threads.withOpenBLASThreads {
                     call(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                         beta: beta, c: c, ldc: ldc)
+                         beta: beta, c: c, ldc: ldc, singleThreaded: false)
                 }
             }
             return
@@ -75,7 +76,16 @@ public enum BLAS {
     @inline(__always)
     static func call(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, singleThreaded: Bool = true) {
+        // Small products where libxsmm measured faster (SmallGEMM.swift), on the calling thread:
+        // not where OpenBLAS is meant to use its own threads.
+        if singleThreaded && SmallGEMM.enabled
+            && SmallGEMM.routes(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            && (Threads.blasThreading == .own || Threads.count == 1 || Threads.inParallelRegion)
+            && SmallGEMM.run(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                             beta: beta, c: c, ldc: ldc) {
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -25,6 +25,8 @@ struct TrainingCheckpoint {
     /// The FMA peak measured when the run first started: MFU keeps one denominator across
     /// resumes and a summary rebuilt from the checkpoint. Absent in older checkpoints.
     var peakGFLOPs: Double? = nil
+    /// The step the run's own training began at (`TrainingRun.startStep`; absent before it).
+    var startStep: Int? = nil
 
     static func save(_ s: TrainingCheckpoint, model: GPT, params: ParameterArena, optimizer: AdamW, to url: URL) throws {
         var entries: [SafeTensors.Entry] = []
@@ -53,6 +55,7 @@ struct TrainingCheckpoint {
         if let loss = s.lastLoss, loss.isFinite { metadata["last_loss"] = String(loss) }
         if let record = s.lastRecord { metadata["last_record"] = record }
         if let peak = s.peakGFLOPs { metadata["peak_gflops"] = String(peak) }
+        if let start = s.startStep { metadata["start_step"] = String(start) }
         try SafeTensors.write(entries, metadata: metadata, to: url)
     }
 
@@ -100,6 +103,7 @@ struct TrainingCheckpoint {
         return TrainingCheckpoint(step: step, adamStep: adamStep, elapsed: elapsed,
                                   bestValLoss: meta["best_val_loss"].flatMap(Double.init), dropoutRNG: rng, sampler: sampler,
                                   lastLoss: meta["last_loss"].flatMap(Double.init), lastRecord: meta["last_record"],
-                                  peakGFLOPs: meta["peak_gflops"].flatMap(Double.init))
+                                  peakGFLOPs: meta["peak_gflops"].flatMap(Double.init),
+                                  startStep: meta["start_step"].flatMap(Int.init))
     }
 }

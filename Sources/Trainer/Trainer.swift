@@ -121,6 +121,7 @@ public final class TrainingRun {
             try? FileManager.default.removeItem(at: files.metrics)
             if let initFrom = config.initFrom {
                 try restore(from: URL(fileURLWithPath: initFrom.checkpoint), carryTime: false)
+                startStep = step
             }
         }
         if resume, case .unreadable(let reason) = files.summaryState {
@@ -203,7 +204,7 @@ public final class TrainingRun {
         bestValLoss = carryTime ? state.bestValLoss : nil
         priorElapsed = carryTime ? state.elapsed : 0
         if carryTime { lastLoss = state.lastLoss ?? Self.loggedLoss(at: step, in: files.metrics) ?? .nan }
-        if carryTime { peakGFLOPs = state.peakGFLOPs }
+        if carryTime { peakGFLOPs = state.peakGFLOPs; startStep = state.startStep ?? 0 }
         return state
     }
 
@@ -215,6 +216,9 @@ public final class TrainingRun {
     public var elapsed: Double { priorElapsed + monotonicSeconds() - sessionStart }
     public var tokensPerStep: Int { config.tokensPerStep }
     public var flopsPerToken: Double { accounting.flopsPerToken(config.model.flopAccounting) }
+    /// The step this run's own training began at: 0, or its `init_from` checkpoint's step (a WSD
+    /// branch trains only its cooldown). Throughput and MFU in summary.json count from here.
+    public private(set) var startStep = 0
     /// The FMA peak at the run's thread budget, measured (50 ms) when it first starts and kept in
     /// its checkpoints, so resumed sessions and a rebuilt summary report MFU against one figure.
     public private(set) var peakGFLOPs: Double?
@@ -306,7 +310,7 @@ public final class TrainingRun {
         let logged = lastLogged.flatMap { $0.step == step ? String(decoding: $0.line.dropLast(), as: UTF8.self) : nil }
         let state = TrainingCheckpoint(step: step, adamStep: optimizer.step, elapsed: elapsed, bestValLoss: bestValLoss,
                                        dropoutRNG: trainingStep.dropoutRNG, sampler: sampler.state,
-                                       lastLoss: lastLoss, lastRecord: logged, peakGFLOPs: peakGFLOPs)
+                                       lastLoss: lastLoss, lastRecord: logged, peakGFLOPs: peakGFLOPs, startStep: startStep)
         try TrainingCheckpoint.save(state, model: model, params: params, optimizer: optimizer, to: files.checkpoint)
         if config.train.keepCheckpointsAt.contains(step) {
             // Copy to a temporary name, then rename over: a branch never starts from half a file.
@@ -341,6 +345,7 @@ public final class TrainingRun {
     func finish(_ status: RunSummary.Status, reason: String?, lastLoss: Double, final: EvalEstimate?) throws {
         let tokens = Double(step * tokensPerStep)
         let elapsed = self.elapsed  // one reading: wall time, tokens/s and MFU must agree
+        let trained = Double((step - startStep) * tokensPerStep)  // this run's own tokens
         let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
         let summary = RunSummary(
@@ -353,12 +358,12 @@ public final class TrainingRun {
             finalValLoss: final.flatMap { $0.loss.isFinite ? $0.loss : nil },
             finalValLossSE: final?.standardError.flatMap { $0.isFinite ? $0 : nil }, finalEvalTokens: final?.tokens,
             bestValLoss: bestValLoss,
-            wallTimeS: elapsed, tokensPerS: tokens / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
+            wallTimeS: elapsed, tokensPerS: trained / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
             experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
             moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),
             dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed,
             epochs: tokens / Double(max(dataset.train.count, 1)),
-            mfu: mfu(tokensPerS: tokens / max(elapsed, 1e-9)), peakGFLOPs: peakGFLOPs)
+            mfu: mfu(tokensPerS: trained / max(elapsed, 1e-9)), peakGFLOPs: peakGFLOPs)
         try summary.write(to: files.summary)
     }
 }

@@ -188,6 +188,9 @@ import RunSchema
             #expect(started > stableDone)
             let summary = try #require(plan.store.summary(branch.id))
             #expect(summary.status == .finished && Double(summary.steps * 64) == branch.tokens)
+            // Its throughput counts the cooldown it trained, not the stable run's steps.
+            let own = Double((branch.steps - branch.branchStep!) * 64)
+            #expect(abs(summary.tokensPerS * summary.wallTimeS - own) <= 1e-6 * own, "\(summary.tokensPerS) × \(summary.wallTimeS) vs \(own)")
             // The branch logged only its cooldown steps.
             let steps = try loggedSteps(plan.store.files(branch.id).metrics)
             #expect(steps.first! > branch.branchStep! && steps.last == branch.steps)
