@@ -3,12 +3,15 @@
 interpolated optimum (a parabola in log LR through the best point and its neighbours, as Bjorck et
 al. fit val loss against log LR), then LR*(D) = B·D^(−β) by least squares in log-log, with the
 exponent's spread over leave-one-length-out fits.
-Usage: Experiments/lr-horizon/analyze.py RESULTS_CSV OUT_DIR   (writes OUT_DIR/lr-star.tsv)"""
+The power law is fitted over all lengths and over the lengths from MIN_D up (default 5e5: the
+shortest length, 122 steps, trains to 0.6 tokens/parameter and behaves differently, see README).
+Usage: Experiments/lr-horizon/analyze.py RESULTS_CSV OUT_DIR [MIN_D]   (writes OUT_DIR/lr-star.tsv)"""
 import csv, math, sys
 from collections import defaultdict
 
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["kind"] in ("", "run") and r["val_loss"]]
 out = sys.argv[2]
+min_d = float(sys.argv[3]) if len(sys.argv) > 3 else 5e5
 by_d = defaultdict(list)
 for r in rows:
     by_d[float(r["D"])].append((float(r["lr"]), float(r["val_loss"]), float(r["val_loss_se"] or "nan")))
@@ -43,12 +46,14 @@ for d in sorted(by_d):
     lines.append(f"{d:.3g}\t{pts[i][0]:g}\t{pts[i][1]:.4f}\t{pts[i][2]:.4f}\t{interp:.3g}\t{edge}\t" if interp else
                  f"{d:.3g}\t{pts[i][0]:g}\t{pts[i][1]:.4f}\t{pts[i][2]:.4f}\t\t{edge}\t")
     lines[-1] += " ".join(f"{lr:g}:{l:.4f}" for lr, l, _ in pts)
-for name, pts in (("grid", grid_pts), ("interpolated", interp_pts)):
-    if len(pts) >= 2:
+for name, all_pts in (("grid", grid_pts), ("interpolated", interp_pts)):
+    for scope, pts in (("all lengths", all_pts), (f"D >= {min_d:.3g}", [p for p in all_pts if p[0] >= min_d])):
+        if len(pts) < 2:
+            continue
         beta, b = fit(pts)
         loo = [fit(pts[:j] + pts[j + 1:])[0] for j in range(len(pts))] if len(pts) >= 3 else []
-        spread = f" (leave one out: {min(loo):.3f} to {max(loo):.3f})" if loo else ""
-        lines.append(f"# LR*(D) = {b:.3g} * D^(-{beta:.3f}) from the {name} optima of {len(pts)} lengths{spread}")
+        spread = f"; leave one length out: {min(loo):.3f} to {max(loo):.3f}" if loo else ""
+        lines.append(f"# LR*(D) = {b:.3g} * D^(-beta), beta = {beta:.3f}: {name} optima, {scope} ({len(pts)}{spread})")
 text = "\n".join(lines) + "\n"
 open(f"{out}/lr-star.tsv", "w").write(text)
 print(text, end="")
