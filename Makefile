@@ -33,7 +33,7 @@ data: data/shakespeare_char/meta.json data/shakespeare_bpe1k/meta.json
 
 # The wind tunnel end to end: an isoFLOP sweep on Shakespeare (budgets 1e10-3.2e11, 4-5 sizes
 # each, every point tuned over 3 LRs) plus one held-out run at 10x the largest fitted budget
-# (~10 min on 2 cores); then approaches 2 and 3 fitted without the held-out run, each predicting
+# (~6 min on 2 cores in a fresh clone, the build included); then approaches 2 and 3 fitted without the held-out run, each predicting
 # it (observed, predicted, 95% interval, error), with reports and SVG charts.
 # Rerunning skips finished runs and resumes interrupted ones.
 QUICKSTART := sweeps/quickstart
