@@ -10,7 +10,7 @@ S=sweeps/wsd-vs-cosine
 $B sweep results $X/wsd-vs-cosine.json --csv > $X/results.csv
 
 # Seed means, paired differences (same seed, same budget) and the cost of branching.
-python3 $X/tables.py $X/results.csv $X
+python3 $X/tables.py $X/results.csv $X $X/wsd-vs-cosine.json
 
 # Results: final val loss vs tokens, one line per schedule, a panel per model (seed means).
 $B plot results --input $X/seed-means.csv --x D --y val_loss --series schedule_label --panel model \
@@ -41,4 +41,4 @@ for m in d48 d96 d128; do
     done
   done
 done
-python3 $X/schedule_errors.py $S/analysis | tee $X/schedule-law.tsv
+python3 $X/schedule_errors.py $S/analysis $X/wsd-vs-cosine.json | tee $X/schedule-law.tsv

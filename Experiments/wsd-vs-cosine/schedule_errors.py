@@ -2,8 +2,11 @@
 """Errors of the schedule laws' predicted WSD curves (see analyze.sh): for each fit JSON in DIR,
 per predicted branch the relative error of the final loss, and the mean and worst relative error
 over the points of its cooldown (the part the fitted constant and cosine curves never showed)
-and over the whole curve. Prints a TSV."""
+and over the whole curve. Prints a TSV.
+Usage: schedule_errors.py FIT_JSON_DIR SPEC_JSON (the spec gives the cooldown fraction)."""
 import glob, json, os, re, sys
+
+cooldown_fraction = json.load(open(sys.argv[2]))["wsd_branches"]["cooldown_fraction"]
 
 summary = {}
 print("law\tfitted\tmodel\tseed\trun\tfinal_signed_err\tfinal_rel_err\tcooldown_mean_rel_err\tcooldown_max_rel_err\tcurve_mean_rel_err\tcooldown_points")
@@ -15,7 +18,7 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "schedule-*.json"))):
     for p in fit.get("predictions", []):
         steps, obs, pred = p["steps"], p["observed"], p["predicted"]
         total = steps[-1]
-        start = total - round(0.2 * total)
+        start = total - round(cooldown_fraction * total)
         cool = [(o, q) for s, o, q in zip(steps, obs, pred) if s > start]
         rel = [abs(q - o) / o for o, q in zip(obs, pred)]
         crel = [abs(q - o) / o for o, q in cool]

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Tables of the wsd-vs-cosine sweep from its results.csv (see analyze.sh).
+Usage: tables.py RESULTS_CSV OUT_DIR SPEC_JSON (the spec gives the cooldown fraction).
 
 Writes DIR/seed-means.csv (one row per model x schedule x budget: the mean over seeds, for
 `windtunnel plot results`) and DIR/comparison.md (final val loss per schedule with the seed
 spread, paired WSD - cosine and linear - 1-sqrt differences, and the compute of branching vs
 separate cosine runs), and prints comparison.md.
 """
-import csv, statistics, sys
+import csv, json, statistics, sys
 from collections import defaultdict
 
-results, out = sys.argv[1], sys.argv[2]
+results, out, spec = sys.argv[1], sys.argv[2], sys.argv[3]
+cooldown_fraction = json.load(open(spec))["wsd_branches"]["cooldown_fraction"]
 rows = [r for r in csv.DictReader(open(results)) if r["kind"] in ("", "run")]
 
 def label(r):
@@ -78,7 +80,7 @@ for m in models:
                 per_seed[seed]["stable"] += c
             else:
                 steps = int(r["steps"])
-                cooldown = round(0.2 * steps)
+                cooldown = round(cooldown_fraction * steps)  # the planner's rounding
                 per_seed[seed]["cool"][lab] += c * cooldown / steps
     seeds = [v for v in per_seed.values() if v["cos"] > 0 and v["stable"] > 0]
     if not seeds:
