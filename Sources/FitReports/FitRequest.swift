@@ -16,7 +16,7 @@ public enum FitLaw: String, CaseIterable, Sendable {
     /// The laws that read loss curves (a long-format CSV or run directories), not a results table.
     var readsCurves: Bool { self == .envelope || self == .schedule }
     /// The laws `--fix` applies to (their parameters are optimiser coordinates).
-    public var fixable: Bool { self == .chinchilla || self == .farseer }
+    public var fixable: Bool { self == .chinchilla || self == .farseer || self == .schedule }
 }
 
 /// What to fit and how: the options of `windtunnel fit`, parsed and range-checked by the caller.
@@ -60,7 +60,7 @@ public struct FitRequest: Sendable {
     public var predictSchedules: Set<String>?
     /// moe: Clark's Ê.
     public var expertTransform = ExpertTransform.plain
-    /// chinchilla, farseer: parameters held at given values (`--fix E=1.7`).
+    /// chinchilla, farseer, schedule: parameters held at given values (`--fix E=1.7`).
     public var fixed: [ParameterFix] = []
     /// chinchilla, farseer, kaplan, isoflop: rows left out of the fit and predicted (`--holdout`).
     public var holdout: HoldoutRule?

@@ -67,7 +67,7 @@ public enum FittedLaw: Sendable {
     /// and fits reject.
     init(fitting request: FitRequest) throws {
         if !request.fixed.isEmpty && !request.law.fixable {
-            throw FitReportError.invalid("--fix: the \(request.law.rawValue) law has no fitted parameters to fix; --fix works with chinchilla and farseer")
+            throw FitReportError.invalid("--fix: the \(request.law.rawValue) law has no fitted parameters to fix; --fix works with chinchilla, farseer and schedule")
         }
         switch request.law {
         case .farseer:
@@ -170,6 +170,7 @@ public enum FittedLaw: Sendable {
         options.law = request.scheduleLaw
         options.bootstrap = request.resamples(default: 0)
         options.threads = request.threads
+        options.fixed = request.fixed
         var result = try ScheduleFit.fit(fitted, predict: predicted, options: options)
         result.warnings = set.warnings + result.warnings
         return result

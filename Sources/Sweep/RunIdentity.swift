@@ -11,19 +11,24 @@ public enum RunIdentity {
         "model.context_length": "ctx", "model.moe.num_experts": "e", "model.moe.top_k": "k",
         "model.moe.granularity": "g", "model.moe.shared_experts": "se", "optim.lr": "lr",
         "optim.weight_decay": "wd", "train.batch_size": "bs", "train.tokens": "t", "train.steps": "steps",
-        "train.flops": "c", "seed": "seed", "schedule.warmup_steps": "wu",
+        "train.flops": "c", "seed": "seed", "schedule.warmup_steps": "wu", "schedule.milestones": "ms",
+        "schedule.milestone_fractions": "ms", "schedule.min_lr_ratio": "min", "schedule.horizon_steps": "hz",
         // Categorical settings read well as the bare value.
         "schedule.kind": "", "schedule.decay_shape": "", "model.activation": "", "model.norm": "",
         "model.positional": "",
     ]
 
-    /// One label part for a key path and value, e.g. ("model.d_model", 64) → "d64".
+    /// One label part for a key path and value, e.g. ("model.d_model", 64) → "d64". A short list
+    /// of scalars reads as its values (`ms0.5_0.75`); null (the key left at its default in this
+    /// zip entry) gives an empty label, which run ids leave out.
     public static func label(path: String, value: JSONValue) -> String {
         let name = shortNames[path] ?? sanitize(String(path.split(separator: ".").last ?? ""))
         let shown: String
         switch value {
+        case .array(let items) where items.count <= 4 && items.allSatisfy(isScalar):
+            shown = items.map { label(path: "", value: $0) }.joined(separator: "_")
         case .object, .array: shown = String(format: "%08x", hash32(value.canonical))
-        case .null: shown = "none"
+        case .null: return ""
         case .int(let i): shown = compactNumber(Double(i))
         default: shown = value.description
         }
@@ -35,6 +40,13 @@ public enum RunIdentity {
         let p = String(prefix.prefix(80))
         let h = String(format: "%08x", hash32(identity.canonical))
         return p.isEmpty ? h : "\(p)-\(h)"
+    }
+
+    static func isScalar(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object, .array, .null: return false
+        default: return true
+        }
     }
 
     static func sanitize(_ s: String) -> String {

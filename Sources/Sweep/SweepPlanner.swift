@@ -155,7 +155,8 @@ struct PlanBuilder {
                     var next = v
                     for (path, value) in zip(axis.paths, point) {
                         next.assignments.append((path, value))
-                        next.labels.append(RunIdentity.label(path: path, value: value))
+                        let label = RunIdentity.label(path: path, value: value)
+                        if !label.isEmpty { next.labels.append(label) }
                     }
                     return next
                 }
@@ -202,7 +203,7 @@ struct PlanBuilder {
             return list.map { overrides in
                 let sorted = overrides.sorted { $0.key < $1.key }
                 return Variant(assignments: sorted.map { ($0.key, $0.value) },
-                               labels: sorted.map { RunIdentity.label(path: $0.key, value: $0.value) })
+                               labels: sorted.map { RunIdentity.label(path: $0.key, value: $0.value) }.filter { !$0.isEmpty })
             }
         case .shapes(let rule):
             guard let config = decode(tree, label: labels.joined(separator: "-")) else { return [] }

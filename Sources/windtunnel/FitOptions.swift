@@ -59,7 +59,7 @@ struct FitOptions: ParsableArguments {
     @Option(name: .customLong("expert-saturation"), help: "moe: Clark's Ê: none (Ê = E), fit, or START,MAX.")
     var expertSaturation: String = "none"
 
-    @Option(name: .customLong("fix"), help: ArgumentHelp("chinchilla, farseer: hold a parameter at a value instead of fitting it, e.g. E=1.7 (repeatable, or a comma list).", valueName: "NAME=VALUE"))
+    @Option(name: .customLong("fix"), help: ArgumentHelp("chinchilla, farseer, schedule: hold a parameter at a value instead of fitting it, e.g. E=1.7 (repeatable, or a comma list).", valueName: "NAME=VALUE"))
     var fix: [String] = []
     @Option(help: ArgumentHelp("chinchilla, farseer, kaplan, isoflop: leave the rows with C, N or D beyond a bound out of the fit and predict them: 'C>=1e13' (operators >=, >, <=, <).", valueName: "VAR OP NUMBER"))
     var holdout: String?

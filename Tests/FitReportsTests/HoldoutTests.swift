@@ -183,7 +183,7 @@ import Testing
         let e = try #require((json["parameters"] as? [String: Any])?["E"] as? [String: Any])
         #expect(e["fixed"] as? Bool == true)
         #expect(e["estimate"] as? Double == 1.7)
-        #expect(throws: FitReportError.invalid("--fix: the isoflop law has no fitted parameters to fix; --fix works with chinchilla and farseer")) {
+        #expect(throws: FitReportError.invalid("--fix: the isoflop law has no fitted parameters to fix; --fix works with chinchilla, farseer and schedule")) {
             try Support.report(.isoflop, input: input) { $0.fixed = [ParameterFix(name: "a", value: 0.5)] }
         }
     }

@@ -98,3 +98,47 @@ import ScalingLaws
         #expect(maxRelativeDifference(Array(rebuilt.lr[10...]), Array(Self.cosine.lr[10...])) < 1e-3)
     }
 }
+
+/// `--fix` for the schedule laws: a decay response carried from one fit to another.
+@Suite struct ScheduleLawFixTests {
+    typealias T = ScheduleLawTests
+
+    /// With B, C, β, γ fixed at the truth, the constant curve alone gives L0, A, α, and the fit
+    /// predicts the WSD and step curves it never saw; left free, the same data cannot.
+    @Test func fixedDecayResponsePredictsDecayingCurvesFromAConstantOne() throws {
+        let constant = try T.curve("constant", T.constant, kind: .multiPower, truth: T.truth, sigma: 0.0005, seed: 4)
+        let step = LRTrace(perStep: T.constant.lr.enumerated().map { $0.offset >= 700 ? $0.element / 10 : $0.element })
+        let held = [try T.curve("wsd", T.wsd, kind: .multiPower, truth: T.truth),
+                    try T.curve("step", step, kind: .multiPower, truth: T.truth)]
+        var options = ScheduleOptions()
+        options.fixed = zip(["B", "C", "beta", "gamma"], T.truth[3...]).map { ParameterFix(name: $0, value: $1) }
+        let fit = try ScheduleFit.fit([constant], predict: held, options: options)
+        for (j, name) in ["L0", "A", "alpha"].enumerated() {
+            #expect(relativeError(fit.parameters[name]!.estimate, T.truth[j]) < 0.02, "\(name): \(fit.parameters[name]!.estimate)")
+        }
+        for (j, name) in [(3, "B"), (4, "C"), (5, "beta"), (6, "gamma")] {
+            #expect(fit.parameters[name]!.fixed && relativeError(fit.parameters[name]!.estimate, T.truth[j]) < 1e-12)
+        }
+        #expect(!fit.warnings.contains { $0.contains("not identified") })
+        for p in fit.predictions { #expect(p.maxRelativeError < 0.002, "\(p.runID): \(p.maxRelativeError)") }
+        // Nothing fixed: a constant curve says nothing about the decay (warned, and off).
+        let free = try ScheduleFit.fit([constant], predict: held)
+        #expect(free.warnings.contains { $0.contains("not identified") })
+        #expect(free.predictions.map(\.maxRelativeError).max()! > 0.01)
+    }
+
+    @Test func fixErrorsNameTheParameter() throws {
+        let constant = try T.curve("constant", T.constant, kind: .multiPower, truth: T.truth)
+        func message(_ fixes: [(String, Double)], law: ScheduleLawKind = .multiPower) -> String {
+            var options = ScheduleOptions()
+            options.law = law
+            options.fixed = fixes.map { ParameterFix(name: $0.0, value: $0.1) }
+            do { _ = try ScheduleFit.fit([constant], options: options); return "no error" } catch { return "\(error)" }
+        }
+        #expect(message([("C", 2.0)]) == "--fix C: its fitting value (rates normalised by the peak lr) depends on gamma; fix gamma too")
+        #expect(message([("A", 0.5)]) == "--fix A: its fitting value (rates normalised by the peak lr) depends on alpha; fix alpha too")
+        #expect(message([("beta", -1)]) == "--fix beta=-1: outside the law's domain (C, beta and gamma must be positive)")
+        #expect(message([("B", 300)], law: .annealing).hasPrefix("--fix B: the annealing law has no parameter 'B'"))
+        #expect(message([("C", 2.0), ("gamma", 0.6)]) == "no error")
+    }
+}

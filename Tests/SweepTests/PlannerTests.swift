@@ -86,6 +86,22 @@ import RunSchema
         #expect(a.contains { $0.hasPrefix("d16-lr0.001-") })
     }
 
+    /// Schedules that need different keys zip together with null for "this key at its default":
+    /// null leaves the key unset and out of the run id; a short list reads as its values.
+    @Test func zipWithNullsVariesSchedulesThatNeedDifferentKeys() throws {
+        let p = try plan("""
+            { "base": \(plannerBase),
+              "grid": { "zip": [ { "schedule.kind": ["cosine", "step", "step"],
+                                   "schedule.milestone_fractions": [null, [0.8], [0.5, 0.75]],
+                                   "schedule.gamma": [null, 0.1, 0.3] } ] } }
+            """)
+        #expect(p.runs.map { String($0.id.dropLast(9)) } == ["cosine", "gamma0.1-step-ms0.8", "gamma0.3-step-ms0.5_0.75"])
+        let cosine = p.runs[0].config.schedule, twoStage = p.runs[1].config.schedule
+        #expect(cosine.kind == .cosine && cosine.milestoneFractions == nil && cosine.gamma == 0.1)
+        #expect(twoStage.kind == .step && twoStage.milestoneFractions == [0.8])
+        #expect(p.runs[2].config.schedule.milestoneFractions == [0.5, 0.75] && p.runs[2].config.schedule.gamma == 0.3)
+    }
+
     @Test func runsOutsideTheLimitsAreDroppedWithReasons() throws {
         let p = try plan("""
             { "base": \(plannerBase),

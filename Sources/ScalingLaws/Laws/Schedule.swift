@@ -51,6 +51,8 @@ public struct ScheduleOptions: Sendable, Equatable {
     public var bootstrap = BootstrapOptions(resamples: 0)
     public var threads: Int?
     public var optimizer = LBFGSOptions()
+    /// Parameters held at given values (paper units), e.g. another size's decay response.
+    public var fixed: [ParameterFix] = []
     public init() {}
 }
 
@@ -270,6 +272,31 @@ public enum ScheduleFit {
                                  weights: Array(repeating: 1, count: count), loss: loss)
     }
 
+    /// The fixed parameters in the law's fitting coordinates (rates normalised by `referenceLR`).
+    /// A parameter whose fitting value depends on a free one (multi-power: A on α, C on γ) cannot
+    /// be held there alone: the error names the parameter to fix with it.
+    static func fixedCoordinates<L: ScheduleLaw>(_ law: L, _ fixes: [ParameterFix], referenceLR: Double) throws -> [Int: Double] {
+        guard !fixes.isEmpty else { return [:] }
+        let names = law.parameterNames
+        let indices = fixes.map { names.firstIndex(of: $0.name)! }
+        func normalised(_ placeholder: (Int) -> Double) -> [Double] {
+            var p = names.indices.map(placeholder)
+            for (k, fix) in zip(indices, fixes) { p[k] = fix.value }
+            return law.normalisedUnits(p, referenceLR: referenceLR)
+        }
+        let base = normalised { _ in 1 }
+        for (k, fix) in zip(indices, fixes) where !base[k].isFinite {
+            throw FitError("--fix \(fix.name)=\(formatNumber(fix.value)): outside the law's domain (C, beta and gamma must be positive)")
+        }
+        for free in names.indices where !indices.contains(free) {
+            let moved = normalised { $0 == free ? 1.5 : 1 }
+            for k in indices where abs(moved[k] - base[k]) > 1e-12 * max(1, abs(base[k])) {
+                throw FitError("--fix \(names[k]): its fitting value (rates normalised by the peak lr) depends on \(names[free]); fix \(names[free]) too")
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: indices.map { ($0, base[$0]) })
+    }
+
     static func validate(_ curves: [ScheduleCurve], role: String) throws {
         for c in curves {
             guard c.steps.count == c.loss.count else { throw FitError("schedule: run \(c.runID): \(c.steps.count) steps but \(c.loss.count) losses") }
@@ -293,16 +320,24 @@ public enum ScheduleFit {
         try validate(holdout, role: "predict")
         let reference = curves.flatMap(\.schedule.lr).max()!
         guard reference > 0 else { throw FitError("schedule: every learning rate is 0") }
-        let objective = Self.objective(law, curves, reference: reference, loss: options.loss)
-        let dimension = law.parameterNames.count
+        try ParameterFix.validate(options.fixed, names: law.parameterNames, law: kind.rawValue)
+        let fixed = try fixedCoordinates(law, options.fixed, referenceLR: reference)
+        let full = Self.objective(law, curves, reference: reference, loss: options.loss)
+        let objective = FixedCoordinates(full, fixed: fixed)
+        let dimension = objective.dimension
         guard objective.rowCount > dimension else {
-            throw FitError("schedule: \(objective.rowCount) post-warmup points for \(dimension) parameters; need at least \(dimension + 1)")
+            throw FitError("schedule: \(objective.rowCount) post-warmup points for \(dimension) \(fixed.isEmpty ? "" : "free ")parameters; need at least \(dimension + 1)")
         }
-        let data = curves.indices.map { k in (schedule: objective.schedules[k], steps: objective.steps[k], loss: objective.observed[k]) }
-        let starts = law.starts(data)
+        let data = curves.indices.map { k in (schedule: full.schedules[k], steps: full.steps[k], loss: full.observed[k]) }
+        let starts = objective.reducedStarts(law.starts(data).map { start in
+            var s = start
+            for (k, v) in fixed { s[k] = v }
+            return s
+        })
         guard !starts.isEmpty else { throw FitError("schedule: could not build starting points (degenerate curves)") }
         var warnings: [String] = []
-        if !curves.contains(where: { c in c.schedule.lr.indices.dropFirst().contains { c.schedule.lr[$0] < c.schedule.lr[$0 - 1] } }) {
+        let decayFixed = Set(options.fixed.map(\.name)).isSuperset(of: law.decayParameterNames)
+        if !decayFixed, !curves.contains(where: { c in c.schedule.lr.indices.dropFirst().contains { c.schedule.lr[$0] < c.schedule.lr[$0 - 1] } }) {
             warnings.append("no fitted curve decays its learning rate: the decay terms are not identified")
         }
         let threads = FitThreads.resolve(options.threads)
@@ -311,7 +346,8 @@ public enum ScheduleFit {
         // along that valley; Gauss–Newton steps use the Jacobian the law computes anyway.
         let squared = options.loss == .squared
         let optimizer = options.optimizer
-        @Sendable func minimize(_ o: ScheduleObjective<L>, _ start: [Double], iterations: Int?) -> (x: [Double], value: Double) {
+        typealias Reduced = FixedCoordinates<ScheduleObjective<L>>
+        @Sendable func minimize(_ o: Reduced, _ start: [Double], iterations: Int?) -> (x: [Double], value: Double) {
             if squared {
                 let lm = minimizeLevenbergMarquardt(o, from: start, maxIterations: iterations ?? 300)
                 var g = Array(repeating: 0.0, count: o.dimension)
@@ -330,11 +366,12 @@ public enum ScheduleFit {
         guard let bestIndex = polished.indices.filter({ polished[$0].value.isFinite }).min(by: { polished[$0].value < polished[$1].value }) else {
             throw FitError("schedule: no start reached a finite objective")
         }
-        let theta = polished[bestIndex].x
+        let best = polished[bestIndex].x
+        let theta = objective.expand(best)
         if let note = law.identificationWarning(theta) { warnings.append(note) }
         let refits: [[Double]?] = runBootstrap(options.bootstrap, threads: threads) { _, rng in
-            let refit = minimize(objective.reweighted(resampleCounts(objective.rowCount, &rng)), theta, iterations: 100)
-            return refit.value.isFinite ? refit.x : nil
+            let refit = minimize(objective.reweighted(resampleCounts(objective.rowCount, &rng)), best, iterations: 100)
+            return refit.value.isFinite ? objective.expand(refit.x) : nil
         }
         let failed = refits.filter { $0 == nil }.count
         let point = law.originalUnits(theta, referenceLR: reference)
@@ -343,6 +380,7 @@ public enum ScheduleFit {
         for (j, name) in law.parameterNames.enumerated() {
             table.append(name, ParameterEstimate(point[j], samples: samples.map { $0[j] }))
         }
+        table.markFixed(options.fixed)
         if failed > 0 { warnings.append("\(failed) bootstrap refits failed and were dropped") }
         var result = ScheduleResult(law: "schedule: " + law.name, parameters: table, kind: kind, referenceLR: reference,
                                     theta: theta, annealingDecay: options.annealingDecay, fitted: [], predictions: [],

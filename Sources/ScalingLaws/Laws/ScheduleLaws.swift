@@ -22,6 +22,9 @@ public protocol ScheduleLaw: Sendable {
     var jitter: [Double] { get }
     /// A warning when the fitted θ sits where the curves cannot pin the law down.
     func identificationWarning(_ theta: [Double]) -> String?
+    /// The parameters of the response to a rate decay: only curves that decay identify them,
+    /// unless they are fixed (`--fix`, e.g. from another size's fit).
+    var decayParameterNames: [String] { get }
 }
 
 extension ScheduleLaw {
@@ -45,6 +48,7 @@ public struct MultiPowerLaw: ScheduleLaw {
     public init() {}
     public var name: String { "multi-power (Luo et al. 2025)" }
     public var parameterNames: [String] { ["L0", "A", "alpha", "B", "C", "beta", "gamma"] }
+    public var decayParameterNames: [String] { ["B", "C", "beta", "gamma"] }
     public var jitter: [Double] { [0.01, 0.05, 0.02, 0.05, 0.1, 0.02, 0.02] }
 
     /// C, β, γ shape the delayed response to a rate drop; a smooth decay alone (cosine) barely
@@ -150,6 +154,7 @@ public struct AnnealingLaw: ScheduleLaw {
     public init(decay: Double = 0.999) { self.decay = decay }
     public var name: String { "annealing (Tissue et al. 2024, λ=\(decay))" }
     public var parameterNames: [String] { ["L0", "A", "alpha", "C"] }
+    public var decayParameterNames: [String] { ["C"] }
     public var jitter: [Double] { [0.01, 0.05, 0.02, 0.05] }
 
     public func predict(_ t: [Double], _ s: PreparedSchedule, steps: [Int],

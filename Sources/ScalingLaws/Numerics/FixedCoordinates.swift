@@ -71,3 +71,20 @@ struct FixedCoordinates<Base: ResamplableObjective>: ResamplableObjective {
         return starts.map(reduce).filter { seen.insert($0).inserted }
     }
 }
+
+/// Levenberg–Marquardt on the free coordinates: the base's residuals at the expanded vector and
+/// the Jacobian's free columns.
+extension FixedCoordinates: LeastSquaresProblem where Base: LeastSquaresProblem {
+    var residualWeights: [Double] { base.residualWeights }
+
+    func residuals(_ x: [Double], jacobian wantJacobian: Bool) -> (r: [Double], jacobian: [Double])? {
+        guard let full = base.residuals(expand(x), jacobian: wantJacobian) else { return nil }
+        guard wantJacobian, !fixed.isEmpty else { return full }
+        let p = base.dimension, rows = full.r.count
+        var reduced = Array(repeating: 0.0, count: rows * free.count)
+        for i in 0..<rows {
+            for (k, index) in free.enumerated() { reduced[i * free.count + k] = full.jacobian[i * p + index] }
+        }
+        return (full.r, reduced)
+    }
+}
