@@ -18,16 +18,19 @@ public struct ResultsChartRequest: Sendable {
     /// A column whose values each get a panel.
     public var panel: String?
     public var logX: Bool
+    /// A log y axis (e.g. compute-optimal N* against C); rows with y ≤ 0 are left out.
+    public var logY: Bool
     public var title: String?
 
     public init(input: String, x: String, y: String, series: [String], panel: String? = nil, logX: Bool = true,
-                title: String? = nil) {
+                logY: Bool = false, title: String? = nil) {
         self.input = input
         self.x = x
         self.y = y
         self.series = series
         self.panel = panel
         self.logX = logX
+        self.logY = logY
         self.title = title
     }
 }
@@ -47,7 +50,7 @@ public enum ResultsChart {
         var panelOrder: [String] = [], lineOrder: [String] = []
         for row in rows {
             guard let x = Double(row[xi]), let y = Double(row[yi]), x.isFinite, y.isFinite,
-                  !request.logX || x > 0 else { continue }
+                  !request.logX || x > 0, !request.logY || y > 0 else { continue }
             let panel = pi.map { row[$0] } ?? ""
             let line = zip(request.series, si).map { "\($0)=\(row[$1])" }.joined(separator: " ")
             if panels[panel] == nil { panelOrder.append(panel) }
@@ -60,8 +63,13 @@ public enum ResultsChart {
         lineOrder.sort(by: numericOrder)
         panelOrder.sort(by: numericOrder)
         let ys = panels.values.flatMap { $0.values.flatMap { $0.map(\.y) } }
-        let pad = max((ys.max()! - ys.min()!) * 0.04, 1e-3)
-        let yRange = (ys.min()! - pad)...(ys.max()! + pad)
+        let yRange: ClosedRange<Double>
+        if request.logY {
+            yRange = (ys.min()! / 1.1)...(ys.max()! * 1.1)
+        } else {
+            let pad = max((ys.max()! - ys.min()!) * 0.04, 1e-3)
+            yRange = (ys.min()! - pad)...(ys.max()! + pad)
+        }
         let colors = Palette.colors(lineOrder.count, .sequential)
 
         var charts: [Chart] = [], optima: [String] = []
@@ -78,7 +86,7 @@ public enum ResultsChart {
             }
             let title = panel.isEmpty ? request.title : "\(request.title.map { "\($0): " } ?? "")\(request.panel!) = \(panel)"
             charts.append(Chart(title: title, x: Axis(request.x, scale: request.logX ? .log10 : .linear),
-                                y: Axis(request.y, range: yRange), series: series))
+                                y: Axis(request.y, scale: request.logY ? .log10 : .linear, range: yRange), series: series))
         }
         return (Figure(panels: charts, columns: min(charts.count, 2), panelSize: panelSize), optima)
     }

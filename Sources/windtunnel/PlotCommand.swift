@@ -191,12 +191,15 @@ struct PlotResultsCommand: ParsableCommand {
     @Flag(help: "Linear x axis (default: log).")
     var linearX = false
 
+    @Flag(help: "Log-scale y axis (rows with y ≤ 0 are left out).")
+    var logY = false
+
     @Option(help: "Chart title.")
     var title: String?
 
     func run() throws {
         let request = ResultsChartRequest(input: input, x: x, y: y, series: series.split(separator: ",").map(String.init),
-                                          panel: panel, logX: !linearX, title: title)
+                                          panel: panel, logX: !linearX, logY: logY, title: title)
         do {
             let (figure, optima) = try ResultsChart.figure(request)
             let rendered = try figure.write(to: URL(fileURLWithPath: out))

@@ -44,6 +44,15 @@ import Testing
         #expect(svg.contains("d_model=128"))
     }
 
+    /// --log-y: a log y axis spanning the data (compute-optimal N* against C).
+    @Test func logYAxisSpansThePositiveValues() throws {
+        let request = ResultsChartRequest(input: try Self.table().path, x: "lr", y: "val_loss", series: ["d_model"], logY: true)
+        let panel = try ResultsChart.figure(request).figure.panels[0]
+        #expect(panel.y.scale == .log10)
+        let range = try #require(panel.y.range)
+        #expect(range.lowerBound > 0 && range.lowerBound < 2 && range.upperBound > 2.4)
+    }
+
     @Test func anUnknownColumnNamesItAndTheColumnsThereAre() throws {
         let request = ResultsChartRequest(input: try Self.table().path, x: "learning_rate", y: "val_loss", series: ["d_model"])
         #expect(throws: FitReportError.self) { try ResultsChart.figure(request) }
