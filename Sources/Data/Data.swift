@@ -8,7 +8,8 @@
 //   behind the `Tokenizer` protocol; saved in and restored from `meta.json` (`DatasetMeta`).
 // - Token files: nanoGPT's headerless little-endian uint16 `train.bin`/`val.bin` and llm.c
 //   shards, memory-mapped (`TokenFile`), concatenated per split (`TokenStream`), found in a
-//   directory (`TokenDataset`, with or without meta.json).
+//   directory (`TokenDataset`, with or without meta.json); `TokenStream.prefix` is a split's
+//   first K tokens (`data.train_subset_tokens`).
 // - Batches: `BatchSampler` (random windows or epochs of non-overlapping windows; resumable from
 //   the `Codable` `SamplerState`), `FixedEvalBatches` (the same val windows at every periodic
 //   eval) and `EvalWindows` (the final eval's non-overlapping val windows).

@@ -1,32 +1,53 @@
 // One split (train or val) as a single token sequence: one file for nanoGPT, or several llm.c
 // shards concatenated in path order. Windows may cross shard boundaries; `copy` handles that.
+// `prefix(_:)` makes a stream of a split's first tokens (`data.train_subset_tokens`).
 
 public final class TokenStream: @unchecked Sendable {
     /// Used in error messages: a file path, or "dir/*_train*.bin (3 shards)".
     public let name: String
     public let files: [TokenFile]
     public let count: Int
+    /// The tokens of each file that belong to the stream: all of them, or for a prefix those
+    /// before its end. Every read goes through these, so nothing past `count` can be read.
+    let parts: [UnsafeBufferPointer<UInt16>]
     private let starts: [Int]  // starts[i] = first stream index of files[i]
 
-    public init(name: String, files: [TokenFile]) {
+    public convenience init(name: String, files: [TokenFile]) {
+        self.init(name: name, files: files, limit: Int.max)
+    }
+
+    private init(name: String, files: [TokenFile], limit: Int) {
         self.name = name
-        self.files = files
-        var s: [Int] = []
+        var s: [Int] = [], p: [UnsafeBufferPointer<UInt16>] = [], kept: [TokenFile] = []
         var total = 0
-        for f in files { s.append(total); total += f.count }
+        for f in files where total < limit || kept.isEmpty {
+            let n = min(f.count, limit - total)
+            s.append(total)
+            p.append(UnsafeBufferPointer(rebasing: f.tokens[..<n]))
+            kept.append(f)
+            total += n
+        }
+        self.files = kept
         starts = s
+        parts = p
         count = total
+    }
+
+    /// The first `n` tokens as a stream of their own, named after this one.
+    public func prefix(_ n: Int) -> TokenStream {
+        precondition(n >= 0 && n <= count, "prefix of \(n) tokens outside 0...\(count)")
+        return TokenStream(name: "the first \(n) tokens of \(name)", files: files, limit: n)
     }
 
     /// The tokens as one buffer when the split is a single file (always for nanoGPT layout).
     public var contiguous: UnsafeBufferPointer<UInt16>? {
-        files.count == 1 ? files[0].tokens : (files.isEmpty ? UnsafeBufferPointer(start: nil, count: 0) : nil)
+        parts.count == 1 ? parts[0] : (parts.isEmpty ? UnsafeBufferPointer(start: nil, count: 0) : nil)
     }
 
     public subscript(i: Int) -> UInt16 {
         precondition(i >= 0 && i < count, "token index \(i) out of range 0..<\(count)")
         let f = fileIndex(containing: i)
-        return files[f].tokens[i - starts[f]]
+        return parts[f][i - starts[f]]
     }
 
     /// Copies `n` tokens from `start` into `dst` as Int32.
@@ -35,7 +56,7 @@ public final class TokenStream: @unchecked Sendable {
         var f = fileIndex(containing: start)
         var pos = start, written = 0
         while written < n {
-            let file = files[f].tokens
+            let file = parts[f]
             let local = pos - starts[f]
             let take = min(n - written, file.count - local)
             if take > 0 {
@@ -59,15 +80,15 @@ public final class TokenStream: @unchecked Sendable {
 
     /// The largest token id over all files, or nil when empty.
     public func maxToken() -> UInt16? {
-        files.compactMap { $0.maxToken() }.max()
+        parts.compactMap { p in p.isEmpty ? nil : maxUInt16(p.baseAddress!, p.count) }.max()
     }
 
     /// Throws if any token is ≥ `vocabSize`, naming the file and the first offending position.
     public func validate(vocabSize: Int, declaredBy source: String) throws {
-        for f in files {
-            guard let m = f.maxToken(), Int(m) >= vocabSize else { continue }
-            let index = f.tokens.firstIndex { Int($0) >= vocabSize }!
-            throw DataError("\(displayPath(f.url)): token \(f.tokens[index]) at index \(index) is ≥ vocab_size \(vocabSize) (\(source)); max token is \(m)")
+        for (f, p) in zip(files, parts) {
+            guard !p.isEmpty, case let m = maxUInt16(p.baseAddress!, p.count), Int(m) >= vocabSize else { continue }
+            let index = p.firstIndex { Int($0) >= vocabSize }!
+            throw DataError("\(displayPath(f.url)): token \(p[index]) at index \(index) is ≥ vocab_size \(vocabSize) (\(source)); max token is \(m)")
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A run's `metrics.jsonl` (DESIGN.md): one JSON object per logged step, fields `step, tokens,
-/// flops, lr, loss, grad_norm, tokens_per_s, elapsed_s`, plus `val_loss` on eval steps and `moe`
+/// flops, lr, loss, grad_norm, tokens_per_s, elapsed_s`, plus `val_loss` (and `val_bpb` when the
+/// data has a tokenizer) on eval steps and `moe`
 /// router stats. This is the one reader of the format (the trainer's resume, the sweep's status,
 /// plots and the fitter all use it); `MetricsWriter` is the one writer.
 ///

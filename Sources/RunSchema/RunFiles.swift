@@ -82,6 +82,11 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var finalValLoss: Double?
     public var finalValLossSE: Double?
     public var finalEvalTokens: Int?
+    /// `final_val_loss` in bits per byte (nats / ln 2 / `bytes_per_token`), and the val split's
+    /// UTF-8 bytes per token (decoded with the data's tokenizer). Absent when the data has no
+    /// tokenizer (no meta.json), and in summaries written before they existed.
+    public var finalValBpb: Double?
+    public var bytesPerToken: Double?
     /// The lowest periodic eval (`eval_batches` fixed batches, every `eval_interval` steps).
     public var bestValLoss: Double?
     public var wallTimeS: Double
@@ -97,7 +102,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var dModel: Int
     public var nLayer: Int
     public var seed: UInt64
-    /// Tokens trained over the training split's tokens; absent in summaries written before it.
+    /// Tokens trained over the training tokens an epoch covers (the split, or
+    /// `data.train_subset_tokens` of it); absent in summaries written before it.
     public var epochs: Double?
     /// Model FLOPs per second over the run (`full` accounting, whatever `flop_accounting` says)
     /// / the FMA peak measured at the run's thread budget when it started (`peak_gflops`).
@@ -108,7 +114,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
                 flopsPerToken: Double, flopAccounting: String, params: Int, paramsNonEmbedding: Int,
                 paramsActive: Int, paramsActiveNonEmbedding: Int, finalTrainLoss: Double? = nil,
                 finalValLoss: Double? = nil, finalValLossSE: Double? = nil, finalEvalTokens: Int? = nil,
-                bestValLoss: Double? = nil, wallTimeS: Double,
+                finalValBpb: Double? = nil, bytesPerToken: Double? = nil, bestValLoss: Double? = nil, wallTimeS: Double,
                 tokensPerS: Double, schedule: String, experts: Int? = nil, topK: Int? = nil,
                 sparsity: Double? = nil, moeMaxLoadRatios: [Double]? = nil, moeMaxLoadRatio: Double? = nil,
                 dModel: Int, nLayer: Int, seed: UInt64, epochs: Double? = nil, mfu: Double? = nil, peakGFLOPs: Double? = nil) {
@@ -127,6 +133,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
         self.finalValLoss = finalValLoss
         self.finalValLossSE = finalValLossSE
         self.finalEvalTokens = finalEvalTokens
+        self.finalValBpb = finalValBpb
+        self.bytesPerToken = bytesPerToken
         self.bestValLoss = bestValLoss
         self.wallTimeS = wallTimeS
         self.tokensPerS = tokensPerS
@@ -150,6 +158,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         case paramsActive = "params_active", paramsActiveNonEmbedding = "params_active_non_embedding"
         case finalTrainLoss = "final_train_loss", finalValLoss = "final_val_loss", bestValLoss = "best_val_loss"
         case finalValLossSE = "final_val_loss_se", finalEvalTokens = "final_eval_tokens"
+        case finalValBpb = "final_val_bpb", bytesPerToken = "bytes_per_token"
         case wallTimeS = "wall_time_s", tokensPerS = "tokens_per_s", schedule, experts, topK = "top_k", sparsity
         case moeMaxLoadRatios = "moe_max_load_ratios", moeMaxLoadRatio = "moe_max_load_ratio"
         case dModel = "d_model", nLayer = "n_layer", seed, epochs, mfu, peakGFLOPs = "peak_gflops"

@@ -43,6 +43,10 @@ public enum ResultsColumns {
     public static let valLoss = "val_loss"
     /// The standard error of `val_loss` (summary.json's `final_val_loss_se`).
     public static let valLossSE = "val_loss_se"
+    /// `val_loss` in bits per byte of the val text (summary.json's `final_val_bpb`): comparable
+    /// across vocabularies, unlike nats per token; empty when the data has no tokenizer
+    /// (no meta.json) or the summary predates it.
+    public static let valBpb = "val_bpb"
     public static let schedule = "schedule"
     public static let experts = "experts"
     /// The FLOP budget an isoFLOP run was sized from.
@@ -66,8 +70,8 @@ public enum ResultsColumns {
     /// `model.parametrization` (sp, mup, completep): runs of one width differ by it in an
     /// LR-transfer sweep.
     public static let parametrization = "parametrization"
-    /// Tokens trained over the training split's tokens (summary.json's `epochs`); empty for runs
-    /// whose summary predates it.
+    /// Tokens trained over the training tokens an epoch covers (summary.json's `epochs`: the
+    /// split, or `data.train_subset_tokens` of it); empty for runs whose summary predates it.
     public static let epochs = "epochs"
     /// `schedule.decay_shape` of WSD runs (1-sqrt, linear, cosine): branches of several shapes
     /// share a stable run; empty for other schedules.
@@ -80,7 +84,7 @@ public enum ResultsColumns {
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", branchOf, isoflopBudget, "tokens_per_param", "lr", "seed",
-        "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, "best_val_loss", "flop_accounting", "wall_time_s",
+        "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, valBpb, "best_val_loss", "flop_accounting", "wall_time_s",
         epochs, parametrization, decayShape, mfu, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

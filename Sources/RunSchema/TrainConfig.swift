@@ -19,14 +19,32 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         /// `random` windows (nanoGPT), `sequential` non-overlapping windows in order, or
         /// `shuffled` non-overlapping windows in a seeded order per epoch (both without replacement).
         public var sampling: String = "random"
+        /// Train only on the first K tokens of the training split (repeated-data experiments: a
+        /// fixed model over a K-token subset for many epochs); every sampling order draws its
+        /// windows from them alone. nil: the whole split. The val split is never cut.
+        public var trainSubsetTokens: Int?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case dir, sampling }
+        enum CodingKeys: String, CodingKey, CaseIterable { case dir, sampling, trainSubsetTokens = "train_subset_tokens" }
         public init(dir: String) { self.dir = dir }
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             dir = try c.decode(String.self, forKey: .dir)
             sampling = try c.decodeIfPresent(String.self, forKey: .sampling) ?? sampling
+            trainSubsetTokens = try c.decodeIfPresent(Int.self, forKey: .trainSubsetTokens)
+        }
+
+        /// The training tokens an epoch covers, given the training split's size: the subset when
+        /// there is one. summary.json's `epochs` (tokens trained / this) and the sweep's
+        /// `isoflop.max_epochs` both count epochs over it.
+        public func epochTokens(trainSplit: Int) -> Int { min(trainSubsetTokens ?? trainSplit, trainSplit) }
+
+        /// The check of `train_subset_tokens` that needs the data: the subset must lie within the
+        /// training split (`validate` checks it against the context length).
+        public func checkSubset(trainSplit: Int) throws {
+            guard let k = trainSubsetTokens, k > trainSplit else { return }
+            throw ConfigError(["data", "train_subset_tokens"],
+                              "expected at most the \(trainSplit) tokens of the training split of \(dir), got \(k)")
         }
     }
 
@@ -209,6 +227,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(optim.gradClip >= 0, ["optim", "grad_clip"], "must be ≥ 0 (0 disables), got \(optim.gradClip)")
         try check(["random", "sequential", "shuffled"].contains(data.sampling), ["data", "sampling"],
                   "must be random, sequential or shuffled, got '\(data.sampling)'")
+        if let k = data.trainSubsetTokens {
+            // A window is context + 1 tokens (inputs and the targets shifted by one).
+            try check(k > model.contextLength, ["data", "train_subset_tokens"],
+                      "expected an integer number of tokens > model.context_length (\(model.contextLength)), got \(k)")
+        }
         do { try schedule.validate(totalSteps: totalSteps) } catch let e as ConfigError { throw e.nested(under: "schedule") }
     }
 }

@@ -3,7 +3,8 @@ import RunSchema
 
 /// The results table (DESIGN.md): one row per finished run or branch of the plan, from its
 /// summary.json. `N` = total params, `N_active` = active params, `D` = tokens, `C` = FLOPs (the
-/// run's `flop_accounting`), `loss` = final train loss, `val_loss` = final val loss. Dense models
+/// run's `flop_accounting`), `loss` = final train loss, `val_loss` = final val loss (`val_bpb` in
+/// bits per byte). Dense models
 /// have experts = top_k = 1. A branch's D and C count its stable phase (`branch_of` names it).
 /// Specs with `tune` or `seeds` add seed-mean rows and the tuned marks (TunedResults.swift).
 public enum Results {
@@ -21,10 +22,10 @@ public enum Results {
         let store = plan.store
         // Runs whose summary predates its `epochs` field: D over the training split of meta.json.
         var splitTokens: [String: Int?] = [:]
-        func epochs(_ s: RunSummary, dataDir: String) -> Double? {
+        func epochs(_ s: RunSummary, data: TrainConfig.DataConfig) -> Double? {
             if let e = s.epochs { return e }
-            if splitTokens[dataDir] == nil { splitTokens[dataDir] = .some(ConfigLoading.trainTokens(dataDir: dataDir)) }
-            return splitTokens[dataDir]!.map { s.tokens / Double(max($0, 1)) }
+            if splitTokens[data.dir] == nil { splitTokens[data.dir] = .some(ConfigLoading.trainTokens(dataDir: data.dir)) }
+            return splitTokens[data.dir]!.map { s.tokens / Double(max(data.epochTokens(trainSplit: $0), 1)) }
         }
         return plan.runs.compactMap { run in
             guard let s = store.summary(run.id), s.status == .finished else { return nil }
@@ -44,10 +45,11 @@ public enum Results {
             row["loss"] = s.finalTrainLoss.map(number) ?? .null
             row["val_loss"] = s.finalValLoss.map(number) ?? .null
             row[ResultsColumns.valLossSE] = s.finalValLossSE.map(number) ?? .null
+            row[ResultsColumns.valBpb] = s.finalValBpb.map(number) ?? .null
             row["best_val_loss"] = s.bestValLoss.map(number) ?? .null
             row["branch_of"] = run.dependsOn.map(JSONValue.string) ?? .null
             row["isoflop_budget"] = run.isoflopBudget.map(number) ?? .null
-            row[ResultsColumns.epochs] = epochs(s, dataDir: c.data.dir).map(number) ?? .null
+            row[ResultsColumns.epochs] = epochs(s, data: c.data).map(number) ?? .null
             row[ResultsColumns.decayShape] = c.schedule.kind == .wsd ? .string(c.schedule.decayShape.rawValue) : .null
             row[ResultsColumns.mfu] = s.mfu.map(number) ?? .null
             return (row, run.membership)

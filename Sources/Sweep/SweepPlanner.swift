@@ -187,6 +187,9 @@ struct PlanBuilder {
             }
             let config = try JSONTreeDecoder().decode(TrainConfig.self, from: tree)
             try config.validate()
+            if config.data.trainSubsetTokens != nil, let split = ConfigLoading.trainTokens(dataDir: config.data.dir) {
+                try config.data.checkSubset(trainSplit: split)
+            }
             return config
         } catch {
             errors.append((label, (error as? ConfigError)?.description ?? "\(error)"))
@@ -265,7 +268,7 @@ struct PlanBuilder {
                     errors.append((modelLabel, "isoflop.max_epochs: \(config.data.dir) has no meta.json train_tokens or train.bin to count the training tokens (prepare the data with windtunnel data prepare)"))
                     continue
                 }
-                trainTokens = Double(t)
+                trainTokens = Double(config.data.epochTokens(trainSplit: t))  // the subset, if any
             }
             for budget in iso.budgets {
                 let runLabels = labels + model.labels + ["c" + compactNumber(budget)]
@@ -281,7 +284,7 @@ struct PlanBuilder {
                 } else if let minR = iso.minTokensPerParam, perParam < minR {
                     reason = "\(compactNumber(perParam)) tokens/param < min_tokens_per_param \(compactNumber(minR)) (N_active \(compactNumber(active)), D \(compactNumber(Double(steps) * tps)))"
                 } else if let maxE = iso.maxEpochs, let split = trainTokens, Double(steps) * tps / split > maxE {
-                    reason = "\(String(format: "%.2g", Double(steps) * tps / split)) epochs > max_epochs \(compactNumber(maxE)) (D \(compactNumber(Double(steps) * tps)), training split \(compactNumber(split)) tokens)"
+                    reason = "\(String(format: "%.2g", Double(steps) * tps / split)) epochs > max_epochs \(compactNumber(maxE)) (D \(compactNumber(Double(steps) * tps)), \(config.data.trainSubsetTokens == nil ? "training split" : "data.train_subset_tokens") \(compactNumber(split)) tokens)"
                 }
                 if let reason {
                     dropped.append(DroppedRun(label: label, reason: reason))

@@ -51,6 +51,11 @@ public enum SweepTables {
     /// line per best value at the edge of its tune grid.
     public static func results(_ rows: [Results.Row]) -> String {
         var columns = ["run_id", "N", "N_active", "D", "C", "tokens_per_param", "loss", "val_loss", "schedule", "experts", "top_k", "d_model", "n_layer"]
+        // Bits per byte when any run has it (data with a tokenizer): the loss that compares
+        // across vocabularies.
+        if rows.contains(where: { ($0[ResultsColumns.valBpb] ?? .null) != .null }) {
+            columns.insert(ResultsColumns.valBpb, at: columns.firstIndex(of: "val_loss")! + 1)
+        }
         let seeded = rows.contains { $0[ResultsColumns.kind] == .string("mean") }
         let tuned = rows.contains { ($0[ResultsColumns.tuned] ?? .null) != .null }
         if seeded || tuned { columns += ["lr", "seed", ResultsColumns.kind] }
@@ -62,7 +67,7 @@ public enum SweepTables {
                 switch (c, r[c]) {
                 case ("N", let v?), ("N_active", let v?), ("D", let v?): return v.doubleValue.map(formatCount) ?? ""
                 case ("C", let v?): return v.doubleValue.map(sci) ?? ""
-                case ("loss", let v?), ("val_loss", let v?), (ResultsColumns.valLossStd, let v?):
+                case ("loss", let v?), ("val_loss", let v?), (ResultsColumns.valBpb, let v?), (ResultsColumns.valLossStd, let v?):
                     return v.doubleValue.map { String(format: "%.4f", $0) } ?? ""
                 case ("tokens_per_param", let v?): return v.doubleValue.map { String(format: "%.1f", $0) } ?? ""
                 case (_, let v?): return v.description == "null" ? "" : v.description

@@ -7,7 +7,7 @@ import RunSchema
 /// - Every row gets `kind` (`run`), and with tune/seeds its `point`.
 /// - With seeds, each seed group gets a `mean` row right after its runs: the first run's row
 ///   with `run_id` = the group id, `seed`, `status`, `wall_time_s` empty, `loss`, `val_loss`,
-///   `best_val_loss` averaged over the finished seeds, `val_loss_std` (n − 1; empty for one seed)
+///   `val_bpb`, `best_val_loss` averaged over the finished seeds, `val_loss_std` (n − 1; empty for one seed)
 ///   and `n_seeds`.
 /// - With tune, the best of each point is the candidate (the seed means with seeds, else the
 ///   runs) with the lowest val_loss (loss when it has none); it and, with seeds, its runs get
@@ -75,7 +75,7 @@ extension Results {
         row[ResultsColumns.runID] = .string(id)
         row[ResultsColumns.kind] = .string("mean")
         for column in ["seed", "status", "wall_time_s"] { row[column] = .null }
-        for column in [ResultsColumns.loss, ResultsColumns.valLoss, "best_val_loss"] {
+        for column in [ResultsColumns.loss, ResultsColumns.valLoss, ResultsColumns.valBpb, "best_val_loss"] {
             let values = group.compactMap { $0[column]?.doubleValue }
             row[column] = values.isEmpty ? .null : .double(values.reduce(0, +) / Double(values.count))
         }

@@ -69,6 +69,20 @@ extension EvalWindows {
 }
 
 extension TrainingRun {
+    /// The val split's UTF-8 bytes per token under the data's tokenizer (Data/BytesPerToken.swift,
+    /// the same figure `windtunnel eval` uses), computed once at start: one table lookup per val
+    /// token. nil when there is no tokenizer: token directories without meta.json (llm.c GPT-2
+    /// shards) train as before, without bits per byte.
+    static func bytesPerToken(of dataset: TokenDataset, observer: TrainingObserver?) -> Double? {
+        guard dataset.meta != nil else { return nil }
+        do {
+            return try dataset.tokenizer().flatMap { dataset.val.bytesPerToken(tokenizer: $0) }
+        } catch {
+            observer?.message("no bits per byte: \(error)")
+            return nil
+        }
+    }
+
     /// Mean cross-entropy over the fixed validation batches: the periodic eval, cheap enough to
     /// run every `eval_interval` steps.
     public func evaluate() -> Double {
@@ -104,6 +118,7 @@ extension TrainingRun {
             : "evenly spaced, of \(finalWindows.available) in the val split"
         observer?.message("final eval: val loss \(String(format: "%.4f", estimate.loss)) ± "
                           + (estimate.standardError.map { String(format: "%.4f", $0) } ?? "n/a")
+                          + (valBytesPerToken.map { String(format: " (%.4f bits/byte)", bitsPerByte(loss: estimate.loss, bytesPerToken: $0)) } ?? "")
                           + " over \(estimate.windows) windows × \(finalWindows.context) tokens (\(scope)) in "
                           + "\(String(format: "%.1f", monotonicSeconds() - start)) s")
         return estimate

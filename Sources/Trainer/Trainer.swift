@@ -34,6 +34,8 @@ public struct StepRecord: Sendable {
     public var tokensPerS: Double
     public var elapsed: Double
     public var valLoss: Double?
+    /// `valLoss` in bits per byte; nil when the data has no tokenizer.
+    public var valBpb: Double?
     /// Model FLOP utilisation over the logging window (see `TrainingRun.mfu`).
     public var mfu: Double?
 }
@@ -51,6 +53,11 @@ public final class TrainingRun {
     var params: ParameterArena { trainingStep.params }
     var optimizer: AdamW { trainingStep.optimizer }
     let dataset: TokenDataset
+    /// What the sampler draws from: the training split, or its first `data.train_subset_tokens`.
+    let trainTokens: TokenStream
+    /// The val split's UTF-8 bytes per token (Evaluation.swift), for bits per byte; nil when the
+    /// data has no tokenizer.
+    public let valBytesPerToken: Double?
     var sampler: BatchSampler
     let evalBatches: FixedEvalBatches
     let finalWindows: EvalWindows
@@ -104,8 +111,12 @@ public final class TrainingRun {
         for (name, split) in [("train", dataset.train), ("val", dataset.val)] where split.count <= config.model.contextLength {
             throw TrainingError("model.context_length \(config.model.contextLength) does not fit the \(name) split of \(dataDir.path) (\(split.count) tokens)")
         }
+        do { try config.data.checkSubset(trainSplit: dataset.train.count) } catch { throw TrainingError("\(error)") }
+        let split = dataset.train
+        trainTokens = config.data.trainSubsetTokens.map { split.prefix($0) } ?? split
+        valBytesPerToken = Self.bytesPerToken(of: dataset, observer: observer)
         let context = config.model.contextLength, batch = config.train.batchSize
-        sampler = try BatchSampler(tokens: dataset.train, batchSize: batch, context: context,
+        sampler = try BatchSampler(tokens: trainTokens, batchSize: batch, context: context,
                                    order: SamplingOrder(rawValue: config.data.sampling) ?? .random, seed: config.seed)
         evalBatches = try FixedEvalBatches(tokens: dataset.val, batchSize: batch, context: context, batches: config.train.evalBatches)
         finalWindows = try EvalWindows(tokens: dataset.val, context: context, maxTokens: config.train.finalEvalTokens)
@@ -200,7 +211,7 @@ public final class TrainingRun {
         step = state.step
         optimizer.step = state.adamStep
         trainingStep.dropoutRNG = state.dropoutRNG
-        sampler = try BatchSampler(tokens: dataset.train, restoring: state.sampler)
+        sampler = try BatchSampler(tokens: trainTokens, restoring: state.sampler)
         bestValLoss = carryTime ? state.bestValLoss : nil
         priorElapsed = carryTime ? state.elapsed : 0
         if carryTime { lastLoss = state.lastLoss ?? Self.loggedLoss(at: step, in: files.metrics) ?? .nan }
@@ -283,6 +294,7 @@ public final class TrainingRun {
                 if isEval {
                     let v = evaluate()
                     record.valLoss = v
+                    record.valBpb = valBytesPerToken.map { bitsPerByte(loss: v, bytesPerToken: $0) }
                     if v.isFinite && v < (bestValLoss ?? .infinity) { bestValLoss = v }
                 }
                 let line = try MetricsWriter.encode(metricsLine(record))
@@ -330,6 +342,7 @@ public final class TrainingRun {
             "grad_norm": r.gradNorm, "tokens_per_s": (r.tokensPerS * 10).rounded() / 10, "elapsed_s": (r.elapsed * 1000).rounded() / 1000,
         ]
         if let v = r.valLoss { line["val_loss"] = v }
+        if let b = r.valBpb, b.isFinite { line["val_bpb"] = b }
         if let m = r.mfu { line["mfu"] = m }
         let moe = routerStats.enumerated().compactMap { i, stats -> [String: Any]? in
             guard let s = stats else { return nil }
@@ -348,6 +361,7 @@ public final class TrainingRun {
         let trained = Double((step - startStep) * tokensPerStep)  // this run's own tokens
         let ratios = routerStats.compactMap { $0.map { Double($0.maxLoadRatio) } }
         let m = config.model.moe
+        let finalValLoss = final.flatMap { $0.loss.isFinite ? $0.loss : nil }
         let summary = RunSummary(
             status: status, reason: reason, steps: step, tokens: tokens, flops: tokens * flopsPerToken,
             flopsPerToken: flopsPerToken, flopAccounting: config.model.flopAccounting.rawValue,
@@ -355,14 +369,16 @@ public final class TrainingRun {
             paramsActive: accounting.activeParams, paramsActiveNonEmbedding: accounting.activeNonEmbeddingParams,
             finalTrainLoss: lastLoss.isFinite ? lastLoss : nil,
             // Non-finite values are left out: JSON has no NaN, and summary.json must still be written.
-            finalValLoss: final.flatMap { $0.loss.isFinite ? $0.loss : nil },
+            finalValLoss: finalValLoss,
             finalValLossSE: final?.standardError.flatMap { $0.isFinite ? $0 : nil }, finalEvalTokens: final?.tokens,
+            finalValBpb: valBytesPerToken.flatMap { b in finalValLoss.map { bitsPerByte(loss: $0, bytesPerToken: b) } },
+            bytesPerToken: valBytesPerToken,
             bestValLoss: bestValLoss,
             wallTimeS: elapsed, tokensPerS: trained / max(elapsed, 1e-9), schedule: config.schedule.kind.rawValue,
             experts: m?.routedExperts, topK: m?.activeExperts, sparsity: m == nil ? nil : accounting.sparsity,
             moeMaxLoadRatios: ratios.isEmpty ? nil : ratios, moeMaxLoadRatio: ratios.max(),
             dModel: config.model.dModel, nLayer: config.model.nLayer, seed: config.seed,
-            epochs: tokens / Double(max(dataset.train.count, 1)),
+            epochs: tokens / Double(max(config.data.epochTokens(trainSplit: dataset.train.count), 1)),
             mfu: mfu(tokensPerS: trained / max(elapsed, 1e-9)), peakGFLOPs: peakGFLOPs)
         try summary.write(to: files.summary)
     }
