@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func enumsListTheirValues() {
-        #expect(problem(config(schedule: #""kind": "bogus""#)) == #"c.json: schedule.kind: "bogus" is not one of constant, cosine, wsd"#)
+        #expect(problem(config(schedule: #""kind": "bogus""#)) == #"c.json: schedule.kind: "bogus" is not one of constant, cosine, wsd, step"#)
         #expect(problem(config(model: #", "norm": "batchnorm""#)) == #"c.json: model.norm: "batchnorm" is not one of layernorm, rmsnorm"#)
     }
 
