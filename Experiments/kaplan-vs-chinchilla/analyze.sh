@@ -16,4 +16,4 @@ for s in L0-kaplan L1-lastlayer L2-warmup L3-cosine L4-tuned; do
 done
 python3 $X/ladder.py $X | tee $X/ladder.md
 $B plot results --input $X/minima.csv --x C --y N_opt --series stage --log-y \
-   --title "Compute-optimal N* per budget (isoFLOP parabola minima), by stage of the ladder" --out $X/frontiers.svg
+   --title "N* per budget (isoFLOP minima) by ladder stage" --out $X/frontiers.svg

@@ -50,8 +50,10 @@ COMMON = {
 }
 
 STAGES = {
-    "L0-kaplan": dict(accounting="6N_nonembed", short=False, kind="cosine", horizon=20000, tuned=False),
-    "L1-lastlayer": dict(accounting="6N", short=False, kind="cosine", horizon=20000, tuned=False),
+    # With the long warmup and horizon the 1e12 optimum falls below the smallest size within 3
+    # epochs: these two stages allow 6, which adds the next smaller model there (4.1-5.7 epochs).
+    "L0-kaplan": dict(accounting="6N_nonembed", short=False, kind="cosine", horizon=20000, tuned=False, max_epochs=6),
+    "L1-lastlayer": dict(accounting="6N", short=False, kind="cosine", horizon=20000, tuned=False, max_epochs=6),
     "L2-warmup": dict(accounting="6N", short=True, kind="cosine", horizon=20000, tuned=False),
     "L3-cosine": dict(accounting="6N", short=True, kind="cosine", horizon=None, tuned=False),
     "L4-tuned": dict(accounting="6N", short=True, kind="constant", horizon=None, tuned=True),
@@ -74,7 +76,7 @@ for name, s in STAGES.items():
         "out_dir": f"sweeps/kvc-{name}",
         "set": st,
         "isoflop": {"budgets": BUDGETS, "models": models(s["short"]),
-                    "min_tokens_per_param": 2, "max_epochs": 3},
+                    "min_tokens_per_param": 2, "max_epochs": s.get("max_epochs", 3)},
         "seeds": [1, 2],
     }
     if s["tuned"]:

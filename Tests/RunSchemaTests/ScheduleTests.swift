@@ -62,15 +62,8 @@ import Testing
     }
 }
 
-@Suite struct HorizonAndStepScheduleTests {
-    func schedule(_ kind: ScheduleConfig.Kind, total: Int = 100, warmup: Int = 10, edit: (inout ScheduleConfig) -> Void) -> LRSchedule {
-        var c = ScheduleConfig(kind: kind)
-        c.warmupSteps = warmup
-        c.minLRRatio = 0.1
-        edit(&c)
-        return LRSchedule(c, peak: 1.0, totalSteps: total)
-    }
-
+/// Cosine horizons and the step kind.
+extension ScheduleTests {
     /// Kaplan-style: the cosine follows its fixed horizon, so a short run stops high on it and two
     /// runs of different lengths share every step.
     @Test func cosineHorizonIsIndependentOfRunLength() {
