@@ -16,11 +16,12 @@ rows, summary = [], {}
 print("law\tvariant\tfitted_on\tmodel\tseed\tschedule\tfinal_signed\tcurve_mean\tcurve_worst\tpoints")
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
     name = os.path.basename(path)
-    m = re.fullmatch(r"(within|transfer)-(multi-power|annealing)-(?:(d\d+)-to-)?(d\d+)-seed(\d+)\.json", name)
+    m = re.fullmatch(r"(within|withinstep|transfer)-(multi-power|annealing)-(?:(d\d+)-to-)?(d\d+)-seed(\d+)\.json", name)
     if not m:
         continue
     variant, law, source, model, seed = m.groups()
-    fitted_on = f"{model} constant + cosine" if variant == "within" else f"{model} constant, decay response of {source}"
+    fitted_on = {"within": f"{model} constant + cosine", "withinstep": f"{model} constant + cosine + step",
+                 "transfer": f"{model} constant, decay response of {source}'s within+step fit"}[variant]
     fit = json.load(open(path))
     for p in fit.get("predictions", []):
         obs, pred = p["observed"], p["predicted"]

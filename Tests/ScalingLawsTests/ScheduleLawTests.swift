@@ -99,6 +99,25 @@ import ScalingLaws
     }
 }
 
+/// A decay to exactly zero is the limit of a decay to almost zero: no sudden drop at the last
+/// step (the η_k = 0 terms on the zero-rate tail), for γ below and above 1.
+@Suite struct ScheduleLawZeroRateTests {
+    @Test func decayToZeroIsContinuousWithDecayToAlmostZero() throws {
+        for gamma in [0.64, 1e-6, 1.5] {
+            var truth = ScheduleLawTests.truth
+            truth[6] = gamma
+            let law = try ScheduleFit.law(.multiPower, parameters: truth, referenceLR: ScheduleLawTests.peak)
+            let toZero = ScheduleLawTests.trace(.wsd) { $0.decaySteps = 200; $0.minLRRatio = 0 }
+            #expect(toZero.lr.last == 0)
+            let almost = LRTrace(perStep: toZero.lr.map { max($0, 1e-13) })
+            let steps = [990, 999, 1000]
+            let a = law.predict(toZero, steps: steps), b = law.predict(almost, steps: steps)
+            for (x, y) in zip(a, b) { #expect(abs(x - y) < 1e-4, "gamma \(gamma): \(a) vs \(b)") }
+            #expect(abs((a[2] - a[1]) - (a[1] - a[0]) / 9) < 0.01, "gamma \(gamma): no jump at the last step \(a)")
+        }
+    }
+}
+
 /// `--fix` for the schedule laws: a decay response carried from one fit to another.
 @Suite struct ScheduleLawFixTests {
     typealias T = ScheduleLawTests

@@ -42,8 +42,9 @@ extension ScheduleLaw {
 /// θ = (L0, A', α, B', log C', log β, log γ) in rates normalised by the reference rate η_r (C, β,
 /// γ > 0 by construction: without that bound noisy data can drive the fit to a degenerate
 /// instant-drop solution with γ < 0); reported in the paper's units: A = A'·η_r^α, B = B'/η_r,
-/// C = C'·η_r^(γ−1). Where η_k = 0 (decay to zero),
-/// G = 1 (its limit). Steps inside warmup are predicted as L0 + A·(Σ_{τ≤t} η_τ)^(−α).
+/// C = C'·η_r^(γ−1). Where η_k = 0 (decay to zero), G takes its limit: 1 while a later rate is
+/// positive, and on the zero-rate tail 0 for γ < 1 (1 for γ > 1). Steps inside warmup are
+/// predicted as L0 + A·(Σ_{τ≤t} η_τ)^(−α).
 public struct MultiPowerLaw: ScheduleLaw {
     public init() {}
     public var name: String { "multi-power (Luo et al. 2025)" }
@@ -86,8 +87,16 @@ public struct MultiPowerLaw: ScheduleLaw {
                             if k > step { break }
                             let d = drops[i]
                             let eta = scaled[i]
-                            if eta == .infinity { sumG += d; continue }  // η_k = 0: G = 1
-                            let x = eta * (end - prefix[k - 1])
+                            let area = end - prefix[k - 1]  // S_k(t)
+                            if eta == .infinity {
+                                // η_k = 0: x = η_k^(−γ)·S_k(t) → ∞ (G = 1) while a later rate is
+                                // positive; on a run's zero-rate tail S_k(t) vanishes with η_k and
+                                // x → η^(1−γ): 0 for γ < 1, ∞ for γ > 1 (decay to zero must not
+                                // add a sudden drop at its last step).
+                                if area > 0 || gamma > 1 { sumG += d } else if gamma == 1 { sumG += d * (1 - Foundation.pow(1 + c, -beta)) }
+                                continue
+                            }
+                            let x = eta * area
                             let onePlus = 1 + c * x
                             let logOnePlus = Foundation.log(onePlus)
                             let p = Foundation.exp(-beta * logOnePlus)
