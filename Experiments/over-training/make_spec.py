@@ -5,7 +5,7 @@ Runs at fixed tokens-per-parameter multipliers M of the compute-optimal ratio r*
 Experiments/kaplan-vs-chinchilla (its tuned stage), over five budgets, plus held-out runs at the
 next budget: for each (M, C) the shape whose parameter count is closest to N = sqrt(C / (6 M r*)),
 trained for D = C / (6 N) tokens (6N accounting, the law's C = 6ND). Cosine to 10%, warmup = N
-tokens, every run tuned over three peak LRs, two seeds.
+tokens, every run tuned over four peak LRs (3.2e-2 added after the first three put most optima at 1.6e-2, the grid's top), two seeds.
 Usage: python3 make_spec.py R_STAR   (writes over-training.json next to itself)
 """
 import json, math, os, sys
@@ -55,7 +55,7 @@ spec = {
         "model.n_head": [r["h"] for r in runs], "train.tokens": [r["tokens"] for r in runs],
         "schedule.warmup_steps": [r["warmup"] for r in runs],
     }]},
-    "tune": {"optim.lr": [4e-3, 8e-3, 1.6e-2]},
+    "tune": {"optim.lr": [4e-3, 8e-3, 1.6e-2, 3.2e-2]},
     "seeds": [1, 2],
 }
 with open(os.path.join(HERE, "over-training.json"), "w") as f:

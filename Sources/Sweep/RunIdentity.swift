@@ -13,6 +13,7 @@ public enum RunIdentity {
         "optim.weight_decay": "wd", "train.batch_size": "bs", "train.tokens": "t", "train.steps": "steps",
         "train.flops": "c", "seed": "seed", "schedule.warmup_steps": "wu", "schedule.milestones": "ms",
         "schedule.milestone_fractions": "ms", "schedule.min_lr_ratio": "min", "schedule.horizon_steps": "hz",
+        "data.train_subset_tokens": "sub",
         // Categorical settings read well as the bare value.
         "schedule.kind": "", "schedule.decay_shape": "", "model.activation": "", "model.norm": "",
         "model.positional": "",
