@@ -5,11 +5,12 @@
 set -euo pipefail
 B=${1:-.build/release/windtunnel}
 X=Experiments/kaplan-vs-chinchilla
-for s in L0-kaplan L1-lastlayer L2-warmup L3-cosine L4-tuned; do
+for s in L0-kaplan L1-lastlayer L2-warmup L3-cosine L4-tuned L0x-kaplan-h200k L1x-lastlayer-h200k L2x-warmup-h200k; do
   S=sweeps/kvc-$s
+  [ -d $S ] || { echo "skip $s: $S not run"; continue; }
   $B sweep results $X/$s.json --csv > $X/results-$s.csv
   # Kaplan et al. count non-embedding parameters; every later stage counts them all.
-  ncol=(); [ $s = L0-kaplan ] && ncol=(--n-col N_nonembed)
+  ncol=(); case $s in L0*) ncol=(--n-col N_nonembed);; esac
   $B fit --law isoflop --input $S "${ncol[@]}" --bootstrap 2000 --out $S/fit-isoflop > /dev/null
   cp $S/fit-isoflop/fit.json $X/fit-$s.json
   cp $S/fit-isoflop/isoflop.svg $X/isoflop-$s.svg

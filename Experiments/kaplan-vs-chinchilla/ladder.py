@@ -16,10 +16,14 @@ STAGES = [
     ("L2-warmup", "Correcting warmup", (0.602, 0.591, 0.617), (0.603, 0.570, 0.629)),
     ("L3-cosine", "Cosine decay", (0.571, 0.560, 0.589), (0.574, 0.542, 0.606)),
     ("L4-tuned", "Optimizer tuning (no decay)", (0.497, 0.491, 0.505), (0.518, 0.493, 0.541)),
+    # Our variant: L0-L2 with a 200,000-step horizon (no run decays much); no published value.
+    ("L0x-kaplan-h200k", "L0 with a 200k-step horizon", None, None),
+    ("L1x-lastlayer-h200k", "L1 with a 200k-step horizon", None, None),
+    ("L2x-warmup-h200k", "L2 with a 200k-step horizon", None, None),
 ]
 
 def fmt(t):
-    return f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]"
+    return f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]" if t else "—"
 
 print("| stage | change | ours: a [95%] | budgets used | tokens/param at the largest | Porian RefinedWeb | Porian OWT2 |")
 print("|---|---|---|---|---|---|---|")

@@ -57,6 +57,11 @@ STAGES = {
     "L2-warmup": dict(accounting="6N", short=True, kind="cosine", horizon=20000, tuned=False),
     "L3-cosine": dict(accounting="6N", short=True, kind="cosine", horizon=None, tuned=False),
     "L4-tuned": dict(accounting="6N", short=True, kind="constant", horizon=None, tuned=True),
+    # The same first three stages with a 200,000-step horizon, 10x beyond the longest run, so
+    # that no run decays much (the 20,000-step one lets the longest runs at 1e12 decay far).
+    "L0x-kaplan-h200k": dict(accounting="6N_nonembed", short=False, kind="cosine", horizon=200000, tuned=False, max_epochs=6),
+    "L1x-lastlayer-h200k": dict(accounting="6N", short=False, kind="cosine", horizon=200000, tuned=False, max_epochs=6),
+    "L2x-warmup-h200k": dict(accounting="6N", short=True, kind="cosine", horizon=200000, tuned=False),
 }
 
 for name, s in STAGES.items():
