@@ -36,6 +36,11 @@ public enum RunIdentity {
         return sanitize(name + shown)
     }
 
+    /// The label parts of a list of assignments, in order, without the empty ones (nulls).
+    public static func labels<S: Sequence>(_ assignments: S) -> [String] where S.Element == (String, JSONValue) {
+        assignments.map { label(path: $0.0, value: $0.1) }.filter { !$0.isEmpty }
+    }
+
     /// `prefix-xxxxxxxx`, the hash over the canonical JSON of the identity config.
     public static func id(prefix: String, identity: JSONValue) -> String {
         let p = String(prefix.prefix(80))

@@ -153,11 +153,8 @@ struct PlanBuilder {
             result = result.flatMap { v in
                 axis.points.map { point in
                     var next = v
-                    for (path, value) in zip(axis.paths, point) {
-                        next.assignments.append((path, value))
-                        let label = RunIdentity.label(path: path, value: value)
-                        if !label.isEmpty { next.labels.append(label) }
-                    }
+                    next.assignments += zip(axis.paths, point).map { ($0, $1) }
+                    next.labels += RunIdentity.labels(zip(axis.paths, point))
                     return next
                 }
             }
@@ -206,7 +203,7 @@ struct PlanBuilder {
             return list.map { overrides in
                 let sorted = overrides.sorted { $0.key < $1.key }
                 return Variant(assignments: sorted.map { ($0.key, $0.value) },
-                               labels: sorted.map { RunIdentity.label(path: $0.key, value: $0.value) }.filter { !$0.isEmpty })
+                               labels: RunIdentity.labels(sorted.map { ($0.key, $0.value) }))
             }
         case .shapes(let rule):
             guard let config = decode(tree, label: labels.joined(separator: "-")) else { return [] }
