@@ -18,6 +18,9 @@ public enum RunIdentity {
         "schedule.kind": "", "schedule.decay_shape": "", "model.activation": "", "model.norm": "",
         "model.positional": "",
     ]
+    /// Key paths whose values are file paths: the label is the last path component
+    /// (`data/shakespeare_bpe512` → `shakespeare_bpe512`), which is what tells runs apart.
+    static let pathValued: Set<String> = ["data.dir"]
 
     /// One label part for a key path and value, e.g. ("model.d_model", 64) → "d64". A short list
     /// of scalars reads as its values (`ms0.5_0.75`); null (the key left at its default in this
@@ -30,6 +33,8 @@ public enum RunIdentity {
             shown = items.map { label(path: "", value: $0) }.joined(separator: "_")
         case .object, .array: shown = String(format: "%08x", hash32(value.canonical))
         case .null: return ""
+        case .string(let text) where pathValued.contains(path):
+            return sanitize(String(text.split(separator: "/").last ?? ""))
         case .int(let i): shown = compactNumber(Double(i))
         default: shown = value.description
         }

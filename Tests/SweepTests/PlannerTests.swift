@@ -86,6 +86,13 @@ import RunSchema
         #expect(a.contains { $0.hasPrefix("d16-lr0.001-") })
     }
 
+    /// A data directory labels a run by its last path component, not the whole sanitized path.
+    @Test func dataDirectoryLabelIsItsLastComponent() {
+        #expect(RunIdentity.label(path: "data.dir", value: .string("data/shakespeare_bpe512")) == "shakespeare_bpe512")
+        #expect(RunIdentity.label(path: "data.dir", value: .string("/abs/corpus/")) == "corpus")
+        #expect(RunIdentity.label(path: "model.d_model", value: .int(64)) == "d64")
+    }
+
     /// Schedules that need different keys zip together with null for "this key at its default":
     /// null leaves the key unset and out of the run id; a short list reads as its values.
     @Test func zipWithNullsVariesSchedulesThatNeedDifferentKeys() throws {
