@@ -44,6 +44,18 @@ import TestSupport
         gradCheck([randn([37], seed: 12, std: 2)]) { $0[0].gelu(approximate: true) }
         gradCheck([randn([37], seed: 13, std: 2)]) { $0[0].gelu(approximate: false) }
         gradCheck([randn([37], seed: 14, std: 2)]) { $0[0].silu() }
+        // The tanh GELU's backward reads the tanh saved by its forward: accumulating into a
+        // gradient another consumer already wrote, too.
+        gradCheck([randn([2, 37], seed: 15, std: 2)]) { $0[0].gelu(approximate: true) * $0[0] }
+    }
+
+    /// With and without a gradient to record, the tanh GELU computes the same values.
+    @Test func tanhGeluIsTheSameWithoutGrad() {
+        let x = randn([3, 37], seed: 16, std: 3)
+        x.requiresGrad = true
+        let recorded = x.gelu(approximate: true).scalars
+        let inference = Tensor.noGrad { x.gelu(approximate: true).scalars }
+        #expect(recorded == inference)
     }
 
     @Test func sigmoidIsFiniteAtBothEnds() {
