@@ -80,11 +80,13 @@ public enum ResultsColumns {
     public static let branchOf = "branch_of"
     /// Model FLOP utilisation of the run (summary.json's `mfu`); empty for older summaries.
     public static let mfu = "mfu"
+    /// `model.vocab_size`: runs on different tokenizations of one corpus differ by it.
+    public static let vocabSize = "vocab_size"
 
     public static let all = [
         runID, n, "N_nonembed", nActive, d, c, loss, valLoss, schedule, experts, "top_k",
         "d_model", "n_layer", "status", "role", branchOf, isoflopBudget, "tokens_per_param", "lr", "seed",
         "steps", "n_head", "context_length", "N_active_nonembed", valLossSE, valBpb, "best_val_loss", "flop_accounting", "wall_time_s",
-        epochs, parametrization, decayShape, mfu, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
+        epochs, parametrization, decayShape, mfu, vocabSize, kind, point, tuned, tuneEdge, valLossStd, nSeeds,
     ]
 }

@@ -52,6 +52,7 @@ public enum Results {
             row[ResultsColumns.epochs] = epochs(s, data: c.data).map(number) ?? .null
             row[ResultsColumns.decayShape] = c.schedule.kind == .wsd ? .string(c.schedule.decayShape.rawValue) : .null
             row[ResultsColumns.mfu] = s.mfu.map(number) ?? .null
+            row[ResultsColumns.vocabSize] = .int(c.model.vocabSize)
             return (row, run.membership)
         }
     }

@@ -4,7 +4,7 @@ import RunSchema
 import Sweep
 import Testing
 
-/// The sweep side of bits per byte (the `val_bpb` column, averaged in seed means) and of
+/// The sweep side of bits per byte (the `val_bpb` column, averaged in seed means; `vocab_size`) and of
 /// `data.train_subset_tokens` (checked against the split at plan time; `isoflop.max_epochs`
 /// counts epochs over the subset, as summary.json's `epochs` does).
 @Suite struct SubsetAndBitsPerByteResultsTests {
@@ -34,6 +34,8 @@ import Testing
         #expect(rows.map { $0[ResultsColumns.kind]?.description } == ["run", "run", "mean", "run", "run", "mean"].map { Optional($0) })
         #expect(rows.map { $0[ResultsColumns.valBpb]?.doubleValue } == [1.5, 1.7, 1.6, nil, nil, nil])
         #expect(rows[5][ResultsColumns.valBpb] == .null)
+        // The vocabulary a run trained with, so runs on different tokenizations can be told apart.
+        #expect(rows.allSatisfy { $0[ResultsColumns.vocabSize] == .int(64) })
         let csv = Results.csv(rows).split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let column = try #require(csv[0].firstIndex(of: "val_bpb"))
         #expect(csv[1...6].map { String($0[column]) } == ["1.5", "1.7", "1.6", "", "", ""])
