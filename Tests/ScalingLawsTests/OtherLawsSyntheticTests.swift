@@ -132,6 +132,22 @@ import ScalingLaws
         }
         // The comparison table exists for both laws.
         #expect(fit.chinchillaMoEQuality.rmsLogResidual < fit.clarkQuality.rmsLogResidual)
+        #expect(fit.warnings.isEmpty, "\(fit.warnings)")
+    }
+
+    /// Two active sizes cannot pin A/N_active^alpha: the fit says so, and its residuals stay
+    /// finite even when the term runs off to a degenerate limit.
+    @Test func chinchillaMoEWarnsWhatTwoSizesCannotIdentify() throws {
+        let truth = ChinchillaMoEParameters(E: 1.7, A: 300, B: 600, alpha: 0.33, beta: 0.3, F: 0.2, gamma: 0.5)
+        var r = rows { na, nt, d, _ in truth.loss(nActive: na, nTotal: nt, d: d) }
+        let keep = r.nActive.indices.filter { r.nActive[$0] == 2e7 || r.nActive[$0] == 2.1e7 || r.nActive[$0] == 1e9 }
+        r = MoERows(nTotal: keep.map { r.nTotal[$0] }, nActive: keep.map { r.nActive[$0] }, d: keep.map { r.d[$0] },
+                    experts: keep.map { r.experts[$0] }, loss: keep.map { r.loss[$0] })
+        let fit = try MoEFit.fit(r)
+        #expect(fit.warnings.contains { $0.contains("N_active takes 2 distinct value(s)") && $0.contains("A/N_active^alpha") }, "\(fit.warnings)")
+        #expect(!fit.warnings.contains { $0.contains("D takes") })
+        #expect(fit.chinchillaMoEResiduals.allSatisfy { $0.predicted.isFinite })
+        #expect(fit.chinchillaMoEQuality.rmsLogResidual < 1e-3)
     }
 
     @Test func clarkGradientMatchesFiniteDifferences() {

@@ -248,6 +248,28 @@ public enum MoEFit {
         return LogSumExpObjective(dimension: 7, terms: terms, target: rows.loss.map { Foundation.log($0) }, loss: .huber(delta: delta))
     }
 
+    /// What the Chinchilla MoE fit cannot pin down on these rows: a power term needs at least
+    /// three distinct values of its variable (values within 10% count once) (with two, A·N^−α trades off freely against E), and
+    /// a parameter that overflowed marks a term the fit pushed to a degenerate limit.
+    static func chinchillaMoEWarnings(_ rows: MoERows, point: ChinchillaMoEParameters) -> [String] {
+        var warnings: [String] = []
+        for (variable, values, term) in [("N_active", rows.nActive, "A/N_active^alpha"), ("D", rows.d, "B/D^beta")] {
+            // Values within 10% of each other count once (a router adds a little to N_active).
+            let sorted = values.sorted()
+            let distinct = sorted.isEmpty ? 0 : 1 + zip(sorted, sorted.dropFirst()).filter { $1 > $0 * 1.1 }.count
+            if distinct < 3 {
+                warnings.append("chinchilla_moe: \(variable) takes \(distinct) distinct value(s) (within 10%), so \(term) is not identified (it trades off against E); read its parameters as unconstrained")
+            }
+        }
+        let named: [(String, Double)] = [("E", point.E), ("A", point.A), ("B", point.B), ("alpha", point.alpha),
+                                         ("beta", point.beta), ("F", point.F), ("gamma", point.gamma)]
+        let degenerate = named.filter { !$0.1.isFinite }.map(\.0)
+        if !degenerate.isEmpty {
+            warnings.append("chinchilla_moe: \(degenerate.joined(separator: ", ")) overflowed: the fit drove a term to a degenerate limit (predictions and residuals still use the fitted log-space coordinates)")
+        }
+        return warnings
+    }
+
     public static func fit(_ rows: MoERows, options: MoEOptions = MoEOptions()) throws -> MoEResult {
         let count = rows.loss.count
         for (name, values) in [("N", rows.nTotal), ("N_active", rows.nActive), ("D", rows.d), ("experts", rows.experts)] where values.count != count {
@@ -329,11 +351,14 @@ public enum MoEFit {
         let clarkResiduals = (0..<count).map {
             Residual(runID: rows.runIDs[$0], observed: rows.loss[$0], predicted: clarkPoint.loss(nActive: rows.nActive[$0], experts: rows.experts[$0]))
         }
+        // Predictions from the fitted coordinates (log-sum-exp), not from the exponentiated
+        // parameters: a degenerate term (A = e^a overflowing while N^−α underflows) stays finite.
         let chResiduals = (0..<count).map {
             Residual(runID: rows.runIDs[$0], observed: rows.loss[$0],
-                     predicted: chPoint.loss(nActive: rows.nActive[$0], nTotal: rows.nTotal[$0], d: rows.d[$0]))
+                     predicted: Foundation.exp(chObjective.logPrediction(chOutcome.best, row: $0)))
         }
         var warnings = rows.warnings
+        warnings += chinchillaMoEWarnings(rows, point: chPoint)
         let failed = clarkOutcome.failedRefits + chOutcome.failedRefits
         if failed > 0 { warnings.append("\(failed) bootstrap refits failed and were dropped") }
         return MoEResult(parameters: table, clark: clarkPoint, chinchillaMoE: chPoint,
