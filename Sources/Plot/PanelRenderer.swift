@@ -104,8 +104,13 @@ struct PanelRenderer {
         ])
         drawAxes(layout, svg: svg)
         if let title = chart.title {
-            svg.text(TextMetrics.truncate(title, fontSize: Font.title, maxWidth: size.width - 16), [
-                ("class", "chart-title"), ("x", svg.num(plot.x + plot.width / 2)), ("y", svg.num(12 + Font.title)),
+            // Centred over the plot, but shifted to stay inside the panel when a right-hand
+            // legend makes the plot narrower than the title.
+            let shown = TextMetrics.truncate(title, fontSize: Font.title, maxWidth: size.width - 16)
+            let half = TextMetrics.width(shown, fontSize: Font.title) / 2
+            let x = min(max(plot.x + plot.width / 2, 8 + half), size.width - 8 - half)
+            svg.text(shown, [
+                ("class", "chart-title"), ("x", svg.num(x)), ("y", svg.num(12 + Font.title)),
                 ("text-anchor", "middle"), ("font-size", svg.num(Font.title)), ("font-weight", "bold"),
             ])
         }

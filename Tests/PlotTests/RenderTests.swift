@@ -68,6 +68,19 @@ struct RenderTests {
         #expect(try Support.elements(doc, "//*[@class='chart-title']").first?.stringValue == "<title & co>")
     }
 
+    /// A title longer than the plot (a right-hand legend narrows it) stays inside the panel.
+    @Test func longTitleStaysInsideThePanel() throws {
+        let title = "val loss vs experts E (top-1, equal active FLOPs), seed means of every shape"
+        let series: [Series] = (1...5).map { i in .line("shape=d48 L3 C=\(i)e12 a long series name", [Point(1, Double(i)), Point(2, Double(i) + 1)]) }
+        let c = Chart(title: title, x: Axis("x"), y: Axis("y"), series: series)
+        let doc = try Support.parse(try c.render(size: Size(width: 720, height: 480)).svg)
+        let element = try #require(try Support.elements(doc, "//*[@class='chart-title']").first)
+        let x = try #require(Double(Support.attribute(element, "x") ?? ""))
+        // A lower bound on the rendered width of bold 15 px sans-serif: 0.45 em per character.
+        let half = 0.45 * 15 * Double((element.stringValue ?? "").count) / 2
+        #expect(x - half >= 0 && x + half <= 720, "title spans \(x - half)...\(x + half)")
+    }
+
     @Test func sizeAndViewBox() throws {
         let c = chart([.line("a", [Point(0, 0), Point(1, 1)])])
         let rendered = try c.render(size: Size(width: 400, height: 300))
