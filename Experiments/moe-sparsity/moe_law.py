@@ -31,7 +31,8 @@ def write(name, fields, table):
     with open(path + ".tmp", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
-        w.writerows(table)
+        # Budgets as 4e+12, not 4000000000000.0 (chart legends show them).
+        w.writerows([{k: (f"{v:g}" if k == "C" else v) for k, v in row.items()} for row in table])
     os.replace(path + ".tmp", path)
 
 
