@@ -19,7 +19,7 @@ import csv, math, os, sys
 X = sys.argv[1]
 rows = [r for r in csv.DictReader(open(os.path.join(X, "results.csv")))
         if r["kind"] == "run" and r["tuned"] == "1" and r["val_bpb"]]
-rows.sort(key=lambda r: (int(r["vocab_size"]), float(r["C"]), int(r["N_nonembed"])))
+rows.sort(key=lambda r: (int(r["vocab_size"]), float(r["isoflop_budget"]), int(r["N_nonembed"])))
 
 
 def write(name, fields, table):
@@ -119,8 +119,12 @@ def slope(xs, ys):
 
 
 cs = [float(o["C"]) for o in optimum]
+interior = [o for o in optimum if o["how"] == "parabola"]
+print(f"\nV* is inside the vocabularies trained at {len(interior)} of {len(optimum)} budgets.")
 if len(cs) >= 2:
-    print(f"\nPower laws over the {len(cs)} budgets (least squares in log-log):")
+    # An edge optimum is a bound, not a value: a slope through bounds is not a growth rate.
+    caveat = "" if len(interior) == len(optimum) else " (through grid-edge optima: a bound-driven slope, not a measured growth rate)"
+    print(f"Power laws over the {len(cs)} budgets (least squares in log-log){caveat}:")
     print(f"- V* ∝ C^{slope(cs, [float(o['V_opt']) for o in optimum]):.2f}")
     print(f"- N_v* = V*·d ∝ C^{slope(cs, [float(o['N_v_opt']) for o in optimum]):.2f}"
           "   (Tao et al. 2024, approach 1: N_v* ∝ C^0.42; their N_nv* and data ∝ C^0.5)")
