@@ -48,21 +48,23 @@ enum SiluOp: UnaryKernel {
         return g * s * (1 + x * (1 - s))
     }
 }
-/// GELU, tanh approximation (GPT-2's): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+/// GELU, tanh approximation (GPT-2's): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). `geluTanh()` uses
+/// the forward/backward pair that carries t = tanh(u); `value`/`derivative` serve the generic paths.
 enum GeluTanhOp: UnaryKernel {
     static let name = "gelu_tanh"
     static let c: Float = 0.7978845608028654  // √(2/π)
-    @inline(__always) static func value(_ x: Vec8) -> Vec8 {
-        0.5 * x * (1 + vtanh(c * (x + 0.044715 * x * x * x)))
+    @inline(__always) static func valueAndTanh(_ x: Vec8) -> (y: Vec8, t: Vec8) {
+        let t = vtanh(c * (x + 0.044715 * x * x * x))
+        return (0.5 * x * (1 + t), t)
     }
+    /// d/dx ½x(1 + t) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²), times g.
+    @inline(__always) static func derivative(x: Vec8, t: Vec8, g: Vec8) -> Vec8 {
+        let dInner: Vec8 = c * (1 + 3 * 0.044715 * (x * x))
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner)
+    }
+    @inline(__always) static func value(_ x: Vec8) -> Vec8 { valueAndTanh(x).y }
     @inline(__always) static func derivative(x: Vec8, y: Vec8, g: Vec8) -> Vec8 {
-        let x2: Vec8 = x * x
-        let inner: Vec8 = c * x * (1 + 0.044715 * x2)
-        let t: Vec8 = vtanh(inner)
-        let dInner: Vec8 = c * (1 + 3 * 0.044715 * x2)
-        let left: Vec8 = 0.5 * (1 + t)
-        let right: Vec8 = 0.5 * x * (1 - t * t) * dInner
-        return g * (left + right)
+        derivative(x: x, t: valueAndTanh(x).t, g: g)
     }
 }
 /// GELU, exact: xΦ(x) = ½x(1 + erf(x/√2)).
@@ -139,38 +141,29 @@ extension Tensor {
         }
         let saved = Tensor(uninitialized: shape)  // tanh(√(2/π)(x + 0.044715x³))
         let x = data, y = out.data, t = saved.data, n = count
-        @inline(__always) func forward(_ xv: Vec8) -> (y: Vec8, t: Vec8) {
-            let tv = vtanh(GeluTanhOp.c * (xv + 0.044715 * xv * xv * xv))
-            return (0.5 * xv * (1 + tv), tv)
-        }
         parallelFor(n / 8, grain: 1 << 12) { r in
             for c in r {
-                let o = 8 * c, v = forward(load8(x + o))
+                let o = 8 * c, v = GeluTanhOp.valueAndTanh(load8(x + o))
                 store8(v.y, y + o); store8(v.t, t + o)
             }
         }
         let tail = n % 8, base = n - tail
         if tail > 0 {
-            let v = forward(loadPartial(x + base, tail))
+            let v = GeluTanhOp.valueAndTanh(loadPartial(x + base, tail))
             storePartial(v.y, y + base, tail); storePartial(v.t, t + base, tail)
         }
         return out.recording(GeluTanhOp.name, [self]) { _, g in
             let (dx, acc) = self.gradBuffer(zeroed: false)
             let gp = g.data, t = saved.data  // capturing `saved` keeps its buffer out of the pool
-            // d/dx ½x(1 + t) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
-            @inline(__always) func derivative(_ xv: Vec8, _ tv: Vec8, _ gv: Vec8) -> Vec8 {
-                let dInner: Vec8 = GeluTanhOp.c * (1 + 3 * 0.044715 * (xv * xv))
-                return gv * (0.5 * (1 + tv) + 0.5 * xv * (1 - tv * tv) * dInner)
-            }
             parallelFor(n / 8, grain: 1 << 12) { r in
                 if acc {
-                    for c in r { let o = 8 * c; store8(load8(dx + o) + derivative(load8(x + o), load8(t + o), load8(gp + o)), dx + o) }
+                    for c in r { let o = 8 * c; store8(load8(dx + o) + GeluTanhOp.derivative(x: load8(x + o), t: load8(t + o), g: load8(gp + o)), dx + o) }
                 } else {
-                    for c in r { let o = 8 * c; store8(derivative(load8(x + o), load8(t + o), load8(gp + o)), dx + o) }
+                    for c in r { let o = 8 * c; store8(GeluTanhOp.derivative(x: load8(x + o), t: load8(t + o), g: load8(gp + o)), dx + o) }
                 }
             }
             if tail > 0 {
-                let d = derivative(loadPartial(x + base, tail), loadPartial(t + base, tail), loadPartial(gp + base, tail))
+                let d = GeluTanhOp.derivative(x: loadPartial(x + base, tail), t: loadPartial(t + base, tail), g: loadPartial(gp + base, tail))
                 storePartial((acc ? loadPartial(dx + base, tail) : .zero) + d, dx + base, tail)
             }
         }
