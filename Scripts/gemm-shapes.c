@@ -1,5 +1,6 @@
 // The matrix products of one training step, timed in OpenBLAS, BLIS and libxsmm side by side
-// (issue 13: is there a small-GEMM path that beats OpenBLAS at the sizes sweeps train?).
+// (issue 13: is there a small-GEMM path that beats OpenBLAS at the sizes sweeps train?). Its
+// output is where the rule in Sources/Tensor/SmallGEMM.swift comes from.
 //
 // For a GPT-2-style model of width d (MLP 4d, vocab V) on M = batch × context rows, every linear
 // layer (in → out) costs three products per step, as WindTunnel issues them (row-major):
@@ -7,15 +8,26 @@
 //   dX       dX = dY · W      NN  M × in  × out
 //   dW       dW = dYᵀ · X     TN  out × in × M
 // for qkv (d → 3d), the attention output (d → d), the MLP (d → 4d, 4d → d) and the logits
-// (d → V). Each is timed with β = 0 (a fresh output, as the forward and dX do) on one thread,
-// candidates alternating round by round; the median of 15 rounds is reported in GFLOP/s, with
-// each alternative's largest relative difference from OpenBLAS's result (a wrong product is no win).
+// (d → V). libxsmm 1.17 has no kernel for a transposed row-major B, so its forward candidate
+// ("libxsmm_wt") first transposes W into a scratch buffer and runs the NN kernel: the timing
+// includes that transpose, as the training step pays it.
+// Causal attention (context T, head dim dh = d / heads, row blocks of 64, as
+// Sources/Tensor/Ops/Attention.swift) adds per (batch, head) and block the products
+//   S = Q·Kᵀ (NT), P·V (NN), dP = dO·Vᵀ (NT), all β 0, and dV += Pᵀ·dO (TN), dQ += dS·K (NN),
+//   dK += dSᵀ·Q (TN), β 1
+// with the real strides (q, k, v rows 3d apart in the fused projection), all with α = 1 (the
+// score scale is applied in the softmax and in dS).
+// Every candidate runs on one thread (sweeps run one single-threaded process per core),
+// alternating round by round; the median of 15 rounds is reported in GFLOP/s, with each
+// alternative's largest relative difference from OpenBLAS's result (a wrong product is no win).
 //
 // Build and run (Debian: libopenblas-dev, libblis-dev, libxsmm-dev; not part of the build):
 //   cc -O2 -o /tmp/gemm-shapes Scripts/gemm-shapes.c -lopenblas -lxsmm -lxsmmnoblas -ldl -lpthread -lm
-//   OPENBLAS_CORETYPE=SkylakeX BLIS_NUM_THREADS=1 /tmp/gemm-shapes 1024 64 [84]
+//   OPENBLAS_CORETYPE=SkylakeX BLIS_NUM_THREADS=1 /tmp/gemm-shapes M d [vocab [T heads]]
+//   e.g. /tmp/gemm-shapes 1024 64 84 64 4   (qs-d64: batch 16 × context 64, 4 heads)
 // (OPENBLAS_CORETYPE: Debian's OpenBLAS falls back to Prescott kernels on CPUs it does not know;
-// windtunnel sets it itself, see Sources/Tensor/BLASKernels.swift.) Prints one JSON object per
+// windtunnel sets it itself, see Sources/Tensor/BLASKernels.swift. For an AVX2 machine's kernels
+// on an AVX-512 one: OPENBLAS_CORETYPE=Haswell LIBXSMM_TARGET=hsw.) Prints one JSON object per
 // product. BLIS is loaded with dlopen so that its cblas_sgemm and OpenBLAS's stay apart.
 #include <cblas.h>
 #include <dlfcn.h>
@@ -28,6 +40,7 @@
 
 typedef void (*sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, int, int, int, float,
                          const float *, int, const float *, int, float, float *, int);
+extern void openblas_set_num_threads(int);
 
 static double now(void) {
     struct timespec t;
@@ -35,7 +48,12 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-typedef struct { const char *layer, *op; int m, n, k, ta, tb; } product;
+// A row-major product C (m × n) = op(A)·op(B) + β·C with explicit leading dimensions.
+typedef struct { const char *layer, *op; int m, n, k, ta, tb, lda, ldb, ldc; float beta; } product;
+
+static product make(const char *layer, const char *op, int m, int n, int k, int ta, int tb, float beta) {
+    return (product){layer, op, m, n, k, ta, tb, ta ? m : k, tb ? k : n, n, beta};
+}
 
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -45,9 +63,24 @@ static int cmp(const void *a, const void *b) {
 enum { OPENBLAS, BLIS, XSMM, CANDIDATES };
 static const char *names[CANDIDATES] = {"openblas", "blis", "libxsmm"};
 
+static void openblas(const product *q, const float *a, const float *b, float *c) {
+    cblas_sgemm(CblasRowMajor, q->ta ? CblasTrans : CblasNoTrans, q->tb ? CblasTrans : CblasNoTrans,
+                q->m, q->n, q->k, 1, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
+}
+
+// B [n × k] (row-major, ld ldb) → Bᵀ [k × n], in blocks that stay in L1.
+static void transpose(const float *b, int n, int k, int ldb, float *bt) {
+    for (int i0 = 0; i0 < n; i0 += 32)
+        for (int j0 = 0; j0 < k; j0 += 32)
+            for (int i = i0; i < i0 + 32 && i < n; i++)
+                for (int j = j0; j < j0 + 32 && j < k; j++) bt[(long)j * n + i] = b[(long)i * ldb + j];
+}
+
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s M d [vocab]\n", argv[0]); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: %s M d [vocab [T heads]]\n", argv[0]); return 2; }
     const int M = atoi(argv[1]), d = atoi(argv[2]), V = argc > 3 ? atoi(argv[3]) : 84;
+    const int T = argc > 5 ? atoi(argv[4]) : 0, H = argc > 5 ? atoi(argv[5]) : 0;
+    openblas_set_num_threads(1);
     void *blis = dlopen("libblis.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     sgemm_fn blis_sgemm = blis ? (sgemm_fn)dlsym(blis, "cblas_sgemm") : NULL;
     if (!blis_sgemm) fprintf(stderr, "BLIS not found (libblis.so.4 with cblas_sgemm): skipped\n");
@@ -55,46 +88,70 @@ int main(int argc, char **argv) {
 
     const struct { const char *name; int in, out; } layers[] = {
         {"qkv", d, 3 * d}, {"attn_out", d, d}, {"mlp_fc", d, 4 * d}, {"mlp_out", 4 * d, d}, {"logits", d, V}};
-    product ps[15];
+    product ps[32];
     int np = 0;
     for (int l = 0; l < 5; l++) {
         int in = layers[l].in, out = layers[l].out;
-        ps[np++] = (product){layers[l].name, "forward", M, out, in, 0, 1};
-        ps[np++] = (product){layers[l].name, "dX", M, in, out, 0, 0};
-        ps[np++] = (product){layers[l].name, "dW", out, in, M, 1, 0};
+        ps[np++] = make(layers[l].name, "forward", M, out, in, 0, 1, 0);
+        ps[np++] = make(layers[l].name, "dX", M, in, out, 0, 0, 0);
+        ps[np++] = make(layers[l].name, "dW", out, in, M, 1, 0, 0);
     }
-    float *a = malloc(sizeof(float) * 4 * M * 4 * d), *b = malloc(sizeof(float) * 4 * M * 4 * d);
-    float *c = malloc(sizeof(float) * 4 * M * 4 * d);
-    for (long i = 0; i < 4L * M * 4 * d; i++) { a[i] = (float)((i * 7) % 13) / 13 - 0.5f; b[i] = (float)((i * 5) % 11) / 11 - 0.5f; }
+    if (T > 0 && H > 0) {
+        // One head, one row block [r0, r0 + rows) attending to keys 0 ..< cols: the first block and,
+        // when T > 64, the last (the widest).
+        const int dh = d / H, qkv = 3 * d;
+        for (int last = 0; last <= (T > 64); last++) {
+            int rows = T < 64 ? T : 64, cols = last ? T : rows;
+            const char *blk = last ? "attn_last_block" : "attn_first_block";
+            ps[np++] = (product){blk, "S=Q.Kt", rows, cols, dh, 0, 1, qkv, qkv, T, 0};
+            ps[np++] = (product){blk, "P.V", rows, dh, cols, 0, 0, T, qkv, d, 0};
+            ps[np++] = (product){blk, "dP=dO.Vt", rows, cols, dh, 0, 1, d, qkv, T, 0};
+            ps[np++] = (product){blk, "dV+=Pt.dO", cols, dh, rows, 1, 0, T, d, qkv, 1};
+            ps[np++] = (product){blk, "dQ+=dS.K", rows, dh, cols, 0, 0, T, qkv, qkv, 1};
+            ps[np++] = (product){blk, "dK+=dSt.Q", cols, dh, rows, 1, 0, T, qkv, qkv, 1};
+        }
+    }
+    const long big = 4L * M * 4 * d + 4L * T * T + 64;
+    float *a = malloc(sizeof(float) * big), *b = malloc(sizeof(float) * big);
+    float *c = malloc(sizeof(float) * big), *bt = malloc(sizeof(float) * big);
+    for (long i = 0; i < big; i++) { a[i] = (float)((i * 7) % 13) / 13 - 0.5f; b[i] = (float)((i * 5) % 11) / 11 - 0.5f; }
 
     for (int p = 0; p < np; p++) {
         product q = ps[p];
-        // Row-major operands: A is m×k (k×m when transposed), B is k×n (n×k when transposed).
-        int lda = q.ta ? q.m : q.k, ldb = q.tb ? q.k : q.n, ldc = q.n;
+        float alpha = 1;
+        const int flags0 = q.beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0;
         // libxsmm is column-major: row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ,
-        // i.e. a product of n × m × k with the operands swapped and the same transposes.
-        float alpha = 1, beta = 0;
-        int flags = (q.tb ? LIBXSMM_GEMM_FLAG_TRANS_A : 0) | (q.ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | LIBXSMM_GEMM_FLAG_BETA_0;
-        libxsmm_blasint xm = q.n, xn = q.m, xk = q.k, xlda = ldb, xldb = lda, xldc = ldc;
-        libxsmm_smmfunction xsmm = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, NULL);
+        // i.e. a product of n × m × k with the operands swapped and the same transposes. A
+        // transposed B goes through a transposed copy (ld n) and the NN kernel.
+        int flags = flags0 | (q.ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0);
+        libxsmm_blasint xm = q.n, xn = q.m, xk = q.k, xlda = q.tb ? q.n : q.ldb, xldb = q.lda, xldc = q.ldc;
+        libxsmm_smmfunction xsmm = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &q.beta, &flags, NULL);
         // Every candidate must compute the same product: compare with OpenBLAS before timing.
-        float *ref = malloc(sizeof(float) * q.m * q.n);
-        cblas_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                    q.m, q.n, q.k, 1, a, lda, b, ldb, 0, ref, ldc);
+        const long csize = (long)q.m * q.ldc;
+        float *ref = malloc(sizeof(float) * csize), *c0 = malloc(sizeof(float) * csize);
+        for (long i = 0; i < csize; i++) c0[i] = (float)((i * 3) % 7) / 7;
+        memcpy(ref, c0, sizeof(float) * csize);
+        openblas(&q, a, b, ref);
         double err[CANDIDATES] = {0, 0, 0};
         for (int cand = BLIS; cand < CANDIDATES; cand++) {
-            memset(c, 0x7f, sizeof(float) * q.m * q.n);  // garbage, so β = 0 must really overwrite
+            memcpy(c, c0, sizeof(float) * csize);
+            if (q.beta == 0) memset(c, 0x7f, sizeof(float) * csize);  // garbage: β = 0 must overwrite
             if (cand == BLIS && blis_sgemm)
                 blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                           q.m, q.n, q.k, 1, a, lda, b, ldb, 0, c, ldc);
-            else if (cand == XSMM && xsmm) xsmm(b, a, c);
-            else continue;
-            for (long i = 0; i < (long)q.m * q.n; i++) {
-                double e = fabs((double)c[i] - ref[i]) / (fabs((double)ref[i]) + 1);
-                if (e > err[cand]) err[cand] = e;
-            }
+                           q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
+            else if (cand == XSMM && xsmm) {
+                if (q.tb) transpose(b, q.n, q.k, q.ldb, bt);
+                xsmm(q.tb ? bt : b, a, c);
+            } else continue;
+            for (long i = 0; i < q.m; i++)
+                for (long j = 0; j < q.n; j++) {
+                    const long at = i * q.ldc + j;
+                    double e = fabs((double)c[at] - ref[at]) / (fabs((double)ref[at]) + 1);
+                    if (e > err[cand]) err[cand] = e;
+                }
         }
         free(ref);
+        free(c0);
         double flops = 2.0 * q.m * q.n * q.k;
         int repeats = (int)(2e7 / flops) + 1;
         double samples[CANDIDATES][15];
@@ -104,19 +161,20 @@ int main(int argc, char **argv) {
                 if (!have[cand]) continue;
                 double t0 = now();
                 for (int i = 0; i < repeats; i++) {
-                    if (cand == OPENBLAS)
-                        cblas_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                                    q.m, q.n, q.k, 1, a, lda, b, ldb, 0, c, ldc);
+                    if (cand == OPENBLAS) openblas(&q, a, b, c);
                     else if (cand == BLIS)
                         blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                                   q.m, q.n, q.k, 1, a, lda, b, ldb, 0, c, ldc);
-                    else
-                        xsmm(b, a, c);
+                                   q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
+                    else {
+                        if (q.tb) transpose(b, q.n, q.k, q.ldb, bt);
+                        xsmm(q.tb ? bt : b, a, c);
+                    }
                 }
                 samples[cand][r] = (now() - t0) / repeats;
             }
         }
-        printf("{\"layer\":\"%s\",\"op\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d", q.layer, q.op, q.m, q.n, q.k);
+        printf("{\"layer\":\"%s\",\"op\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"ta\":%d,\"tb\":%d,\"beta\":%g",
+               q.layer, q.op, q.m, q.n, q.k, q.ta, q.tb, q.beta);
         for (int cand = 0; cand < CANDIDATES; cand++) {
             if (!have[cand]) { printf(",\"%s_gflops\":null", names[cand]); continue; }
             qsort(samples[cand], 15, sizeof(double), cmp);
