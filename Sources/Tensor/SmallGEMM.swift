@@ -4,33 +4,63 @@ import CSmallGEMM
 import Foundation
 
 /// The small-product path: libxsmm's JIT kernels (no packing, no β pass) for the products of a
-/// training step where `Scripts/gemm-shapes.c` measured them faster than OpenBLAS, one thread,
-/// alternating, each result checked against OpenBLAS first (README "Performance"):
-/// - dX = dY·W (NN) with output width 32–512 and inner dimension ≤ 512: 1.2–1.5× at d 64
-///   (M = 1024), 1.1–1.2× at d 128 (M = 4096);
-/// - dW = dYᵀ·X (TN) with both output sides ≤ 512 and a reduction over ≤ 1024 rows: 1.0–1.5× at
-///   d 64; at 4096 rows libxsmm 1.17 runs at a third of OpenBLAS's speed, so those stay;
-/// - X·Wᵀ (NT): libxsmm 1.17 generates no kernel with a transposed A, so OpenBLAS.
-/// Only α = 1 and β ∈ {0, 1}, the cases libxsmm supports. Attention's per-head products (output
-/// width = the head dimension, often 16) were not measured and stay with OpenBLAS.
-/// `WINDTUNNEL_SMALL_GEMM=off` turns the path off (A/B timing); where libxsmm is not built in
-/// (non-x86 hosts) everything goes to OpenBLAS.
+/// training step where `Scripts/gemm-shapes.c` measured them faster than OpenBLAS on one thread
+/// (alternating, median of 15, each result checked against OpenBLAS first; README "Performance"
+/// has the tables). libxsmm 1.17 has no kernel for a transposed row-major B, so an NT product
+/// (a linear layer's forward X·Wᵀ, attention's Q·Kᵀ) copies B transposed into per-thread scratch
+/// first; the measurement includes that copy.
+///
+/// Which products win depends on the vector width, so there is one rule per width (libxsmm's
+/// code generation follows the CPU, or LIBXSMM_TARGET):
+/// - AVX-512 (SkylakeX kernels in OpenBLAS): libxsmm wins nearly every product of the sizes
+///   sweeps train — 1.2–2.9× at d 16–64 (M = 1024), 1.0–1.2× for the NN/NT products at d 128–256
+///   (M = 4096) with output width ≤ 256 (≤ 512 over a short inner dimension), 1.3–2.3× on
+///   attention's per-head products (head dim 12–16). It loses dW over ≥ 2048 rows (0.2–0.5×),
+///   outputs wider than 512, and TN products with an 8-wide output.
+/// - AVX2 (measured with OpenBLAS's Haswell kernels and LIBXSMM_TARGET=hsw on the AVX-512 VM):
+///   the margins are smaller — 1.1–1.9× at d 16–32, ≈ 1 or worse from d 64 — so only products
+///   with output width ≤ 128 over an inner dimension ≤ 256, and dW of at most 4096 entries over
+///   256–1024 rows, go to libxsmm.
+/// Only α = 1 and β ∈ {0, 1}, the cases libxsmm supports (attention applies its score scale in
+/// the softmax and in dS for that reason). `WINDTUNNEL_SMALL_GEMM=off` turns the path off (A/B
+/// timing); where libxsmm is not built in (non-x86 hosts) everything goes to OpenBLAS. The rule
+/// is a pure function of the shape and the CPU, so a run and its resume take the same path.
 public enum SmallGEMM {
     /// Whether the path is compiled in and not switched off.
     public static let enabled: Bool = {
         #if canImport(CSmallGEMM)
-        return ProcessInfo.processInfo.environment["WINDTUNNEL_SMALL_GEMM"] != "off"
+        return ProcessInfo.processInfo.environment["WINDTUNNEL_SMALL_GEMM"] != "off" && vectorBits >= 256
         #else
         return false
         #endif
     }()
 
-    /// The measured rule: does libxsmm take this product?
+    /// The vector width libxsmm generates code for here (0 where it is not built in).
+    public static let vectorBits: Int = {
+        #if canImport(CSmallGEMM)
+        return Int(wt_small_gemm_vector_bits())
+        #else
+        return 0
+        #endif
+    }()
+
+    /// The measured rule: does libxsmm take this product (on a CPU of the given vector width)?
     @inline(__always)
-    public static func routes(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Bool {
-        guard alpha == 1, beta == 0 || beta == 1, !transB else { return false }
-        if transA { return m <= 512 && n >= 32 && n <= 512 && k <= 1024 }
-        return m >= 256 && n >= 32 && n <= 512 && k <= 512
+    public static func routes(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                              vectorBits: Int = SmallGEMM.vectorBits) -> Bool {
+        guard alpha == 1, beta == 0 || beta == 1, !(transA && transB) else { return false }
+        if vectorBits >= 512 {
+            if transA { return k <= 1024 && m <= 512 && n >= 12 && n <= 512 }
+            // NN, or NT through a transposed copy of B (worth it from 64 rows of A).
+            guard !transB || m >= 64 else { return false }
+            return (n <= 256 && k <= 1024) || (n <= 512 && k <= 256)
+        }
+        if vectorBits >= 256 {
+            if transA { return k >= 256 && k <= 1024 && m * n <= 4096 && n >= 12 }
+            guard !transB || m >= 64 else { return false }
+            return n <= 128 && k <= 256
+        }
+        return false
     }
 
     /// Runs a product `routes` accepted; false (C untouched) when libxsmm has no kernel for it.

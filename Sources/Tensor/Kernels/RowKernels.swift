@@ -78,13 +78,14 @@ func expScaledRow(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _
 /// Lane indices 0…7, for masking the ragged end of a row.
 @inline(__always) var laneIndices: SIMD8<Int32> { SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) }
 
-/// In place: x[0..<n] = softmax(x[0..<n]) and x[n..<zeroTo] = 0, where the row's memory holds
+/// In place: x[0..<n] = softmax(scale·x[0..<n]) and x[n..<zeroTo] = 0 (scale > 0: attention's
+/// score scale, applied here so its products can run with α = 1), where the row's memory holds
 /// `capacity` ≥ zeroTo floats. A causal attention row has a ragged valid length (i + 1), so its
 /// last partial vector is loaded whole (the floats past `n` are other scores of the same row,
 /// finite) and masked, instead of going lane by lane through the stack; rows whose last vector
 /// would pass `capacity` take the scalar path for that vector.
 @inline(__always)
-func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, zeroTo: Int, capacity: Int) {
+func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float = 1, zeroTo: Int, capacity: Int) {
     let full = n & ~7, tail = n - full
     let wholeTail = tail > 0 && full + 8 <= capacity
     let keep = laneIndices .< SIMD8<Int32>(repeating: Int32(tail))
@@ -95,17 +96,17 @@ func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, zeroTo: Int, 
     if wholeTail { m = vmax(m, negInf.replacing(with: load8(x + full), where: keep)) }
     var shift = horizontalMax(m)
     if !wholeTail { for j in full..<n { shift = Swift.max(shift, x[j]) } }
-    let sh = Vec8(repeating: shift)
+    let sh = Vec8(repeating: shift), sc = Vec8(repeating: scale)
     var s = Vec8.zero
     i = 0
-    while i < full { let e = vexp(load8(x + i) - sh); store8(e, x + i); s += e; i += 8 }
+    while i < full { let e = vexp((load8(x + i) - sh) * sc); store8(e, x + i); s += e; i += 8 }
     var tailSum: Float = 0
     if wholeTail {
-        let e = Vec8.zero.replacing(with: vexp(load8(x + full) - sh), where: keep)
+        let e = Vec8.zero.replacing(with: vexp((load8(x + full) - sh) * sc), where: keep)
         store8(e, x + full)
         s += e
     } else {
-        for j in full..<n { let e = fexp(x[j] - shift); x[j] = e; tailSum += e }
+        for j in full..<n { let e = fexp((x[j] - shift) * scale); x[j] = e; tailSum += e }
     }
     let inv = Vec8(repeating: 1 / (s.sum() + tailSum))
     i = 0

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Scaled dot-product attention, fused: per (batch, head), S = scale·QKᵀ, a masked softmax and
-/// O = PV, with every product a BLAS call on strided views (no head split/merge copies). Causal
-/// attention works in row blocks: block [r0, r1) only multiplies against keys 0..<r1, so the upper
-/// triangle beyond the diagonal block is never computed. Forward saves P (B·H·T·T floats);
+/// Scaled dot-product attention, fused: per (batch, head), S = QKᵀ, a masked softmax of scale·S
+/// and O = PV, with every product a BLAS call on strided views (no head split/merge copies). The
+/// scale lives in the softmax and in dS, so every product has α = 1 and can take the small-GEMM
+/// path (SmallGEMM.swift). Causal attention works in row blocks: block [r0, r1) only multiplies
+/// against keys 0..<r1, so the upper triangle beyond the diagonal block is never computed. Forward saves P (B·H·T·T floats);
 /// backward reuses it.
 
 /// Where element (b, h, t, d) of a Q/K/V/O operand lives: base + b·batch + h·head + t·row + d.
@@ -47,11 +48,11 @@ struct AttentionKernel {
                     let ob = out + o.offset(b, h), pb = probs + bh * t * t
                     for r0 in stride(from: 0, to: t, by: blockRows) {
                         let r1 = min(r0 + blockRows, t), cols = columns(blockEnd: r1)
-                        BLAS.sgemm(transA: false, transB: true, m: r1 - r0, n: cols, k: dh, alpha: scale,
+                        BLAS.sgemm(transA: false, transB: true, m: r1 - r0, n: cols, k: dh,
                                    a: qb + r0 * q.rowStride, lda: q.rowStride, b: kb, ldb: k.rowStride,
                                    c: pb + r0 * t, ldc: t)
                         for i in r0..<r1 {
-                            softmaxRowInPlace(pb + i * t, causal ? i + 1 : t, zeroTo: cols, capacity: t)
+                            softmaxRowInPlace(pb + i * t, causal ? i + 1 : t, scale: scale, zeroTo: cols, capacity: t)
                         }
                         BLAS.sgemm(transA: false, transB: false, m: r1 - r0, n: dh, k: cols,
                                    a: pb + r0 * t, lda: t, b: vb, ldb: v.rowStride,
@@ -85,22 +86,22 @@ struct AttentionKernel {
                         BLAS.sgemm(transA: false, transB: true, m: rows, n: cols, k: dh,
                                    a: gb + r0 * o.rowStride, lda: o.rowStride, b: vb, ldb: v.rowStride,
                                    c: ds, ldc: t)
-                        // dS = P ∘ (dP − ⟨dP, P⟩_row)
+                        // dS = scale·P ∘ (dP − ⟨dP, P⟩_row), the gradient of the unscaled scores
                         for i in 0..<rows {
                             let p = pBlock + i * t, d = ds + i * t
                             let valid = causal ? r0 + i + 1 : t
                             let s = dot(p, d, valid)
-                            for j in 0..<valid { d[j] = p[j] * (d[j] - s) }
+                            for j in 0..<valid { d[j] = scale * p[j] * (d[j] - s) }
                             if cols > valid { (d + valid).update(repeating: 0, count: cols - valid) }
                         }
-                        // dV += Pᵀ·dO, dQ += scale·dS·K, dK += scale·dSᵀ·Q
+                        // dV += Pᵀ·dO, dQ += dS·K, dK += dSᵀ·Q
                         BLAS.sgemm(transA: true, transB: false, m: cols, n: dh, k: rows,
                                    a: pBlock, lda: t, b: gb + r0 * o.rowStride, ldb: o.rowStride,
                                    beta: 1, c: dvb, ldc: v.rowStride)
-                        BLAS.sgemm(transA: false, transB: false, m: rows, n: dh, k: cols, alpha: scale,
+                        BLAS.sgemm(transA: false, transB: false, m: rows, n: dh, k: cols,
                                    a: ds, lda: t, b: kb, ldb: k.rowStride,
                                    beta: 1, c: dqb + r0 * q.rowStride, ldc: q.rowStride)
-                        BLAS.sgemm(transA: true, transB: false, m: cols, n: dh, k: rows, alpha: scale,
+                        BLAS.sgemm(transA: true, transB: false, m: cols, n: dh, k: rows,
                                    a: ds, lda: t, b: qb + r0 * q.rowStride, ldb: q.rowStride,
                                    beta: 1, c: dkb, ldc: k.rowStride)
                     }
