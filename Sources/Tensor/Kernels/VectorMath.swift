@@ -43,24 +43,25 @@ func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
 }
 
 /// e^x. Inputs are clamped to [-87.3, 88.7] (results for x < -87.3 are ~1e-38 rather than
-/// denormals; callers that need exact zeros mask them out).
+/// denormals; callers that need exact zeros mask them out). Every multiply-add is a fused FMA
+/// (`addingProduct` lowers to vfmadd; `a * b + c` does not): fewer instructions, and the
+/// argument reduction x − n·ln 2 loses less.
 @inline(__always)
 public func vexp(_ x: Vec8) -> Vec8 {
     let x = vmin(vmax(x, Vec8(repeating: -87.3)), Vec8(repeating: 88.7))
     // n = round(x / ln 2) via the 1.5·2^23 trick: t's low mantissa bits then hold n itself, so
     // the integer needs no conversion instruction (exact for |n| < 2^22).
     let magic = Vec8(repeating: 12582912)
-    let t = x * 1.44269504088896341 + magic
+    let t = magic.addingProduct(x, Vec8(repeating: 1.44269504088896341))
     let n = t - magic
-    var r = x - n * 0.693359375
-    r = r + n * 2.12194440e-4
-    var p = Vec8(repeating: 1.9875691500e-4)
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let y = p * (r * r) + r + 1
+    var r = x.addingProduct(n, Vec8(repeating: -0.693359375))
+    r = r.addingProduct(n, Vec8(repeating: 2.12194440e-4))
+    var p = Vec8(repeating: 1.3981999507e-3).addingProduct(Vec8(repeating: 1.9875691500e-4), r)
+    p = Vec8(repeating: 8.3334519073e-3).addingProduct(p, r)
+    p = Vec8(repeating: 4.1665795894e-2).addingProduct(p, r)
+    p = Vec8(repeating: 1.6666665459e-1).addingProduct(p, r)
+    p = Vec8(repeating: 5.0000001201e-1).addingProduct(p, r)
+    let y = r.addingProduct(p, r * r) + 1
     let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000  // bits of 1.5·2^23
     let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec8.self)   // 2^n
     return y * scale
