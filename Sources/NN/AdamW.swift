@@ -48,28 +48,42 @@ public final class AdamW {
             parallelFor(e.count, grain: 1 << 15) { r in
                 // 8 lanes at a time (the scalar loop did not vectorise); each lane does the scalar
                 // formula's operations in the same order, so results are bit-identical to it.
-                var j = r.lowerBound
-                while j < r.upperBound {
-                    let i = base + j, lanes = Swift.min(8, r.upperBound - j)
-                    let gi = load(g + i, lanes), mi = b1 * load(mp + i, lanes) + (1 - b1) * gi
-                    let vi = b2 * load(vp + i, lanes) + (1 - b2) * gi * gi
-                    let pi = load(p + i, lanes) * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + groupEps)
-                    store(mi, mp + i, lanes); store(vi, vp + i, lanes); store(pi, p + i, lanes)
-                    j += lanes
+                @inline(__always) func step(_ p: Vec8, _ g: Vec8, _ m: Vec8, _ v: Vec8) -> (Vec8, Vec8, Vec8) {
+                    let mi = b1 * m + (1 - b1) * g, vi = b2 * v + (1 - b2) * g * g
+                    return (p * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + groupEps), mi, vi)
+                }
+                let full = r.lowerBound + (r.count & ~7)
+                var i = base + r.lowerBound
+                while i < base + full {
+                    let (pi, mi, vi) = step(load8(p + i), load8(g + i), load8(mp + i), load8(vp + i))
+                    store8(pi, p + i); store8(mi, mp + i); store8(vi, vp + i)
+                    i += 8
+                }
+                let lanes = r.upperBound - full
+                if lanes > 0 {
+                    let (pi, mi, vi) = step(loadPartial(p + i, lanes), loadPartial(g + i, lanes),
+                                            loadPartial(mp + i, lanes), loadPartial(vp + i, lanes))
+                    storePartial(pi, p + i, lanes); storePartial(mi, mp + i, lanes); storePartial(vi, vp + i, lanes)
                 }
             }
         }
     }
 }
 
-@inline(__always) private func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> Vec8 {
-    if lanes == 8 { return UnsafeRawPointer(p).loadUnaligned(as: Vec8.self) }
+@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> Vec8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
+}
+
+@inline(__always) private func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
+}
+
+@inline(__always) private func loadPartial(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> Vec8 {
     var v = Vec8(repeating: 0)
     for l in 0..<lanes { v[l] = p[l] }
     return v
 }
 
-@inline(__always) private func store(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-    if lanes == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self); return }
+@inline(__always) private func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
     for l in 0..<lanes { p[l] = v[l] }
 }

@@ -63,7 +63,7 @@ import Testing
     /// AVX-512 and AVX2 rules route (NN, TN, and NT through the transposed copy), operands inside
     /// larger row strides.
     @Test(arguments: [(false, false, 512, 48, 200), (true, false, 96, 64, 1000), (false, false, 300, 40, 33),
-                      (false, true, 256, 96, 32), (false, true, 64, 100, 16)])
+                      (false, true, 256, 96, 32), (false, true, 64, 100, 16), (false, true, 128, 45, 27)])
     func routedProductsAreRight(_ c: (transA: Bool, transB: Bool, m: Int, n: Int, k: Int)) {
         let (transA, transB, m, n, k) = c
         let pad = 3

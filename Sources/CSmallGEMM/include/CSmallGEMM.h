@@ -13,7 +13,7 @@ int wt_small_sgemm(int transA, int transB, int m, int n, int k,
                    float beta, float *c, int ldc);
 
 /// The vector width libxsmm generates code for on this CPU (or under LIBXSMM_TARGET): 512 for
-/// AVX-512, 256 for AVX2/AVX, 0 below that.
+/// AVX-512, 256 for AVX2, 0 below that (the path is then off).
 int wt_small_gemm_vector_bits(void);
 
 #endif
