@@ -23,12 +23,19 @@ import Testing
         #expect(routes(false, true, 4096, 256, 1024))
         #expect(!routes(false, true, 4096, 768, 256))
         #expect(!routes(false, false, 4096, 1024, 256))
+        // 512 wide over 128 inputs (d 128's MLP up-projection): NN taken, NT (the forward) not.
+        #expect(routes(false, false, 4096, 512, 128))
+        #expect(!routes(false, true, 4096, 512, 128))
         #expect(!routes(true, false, 256, 256, 4096))
         // Attention's per-head products (head dim 16, block 64): taken; an 8-wide TN output: not.
         #expect(routes(false, true, 64, 128, 16))
         #expect(routes(false, false, 64, 16, 128))
         #expect(routes(true, false, 128, 16, 64, beta: 1))
         #expect(!routes(true, false, 64, 8, 64, beta: 1))
+        // Head dim 64 against 256 keys (medium): Q·Kᵀ over 64 rows and the 256 × 64 dV: not.
+        #expect(!routes(false, true, 64, 256, 64))
+        #expect(!routes(true, false, 256, 64, 64, beta: 1))
+        #expect(routes(false, true, 64, 64, 64))
         // A transposed B under 64 rows (the copy does not pay), α ≠ 1, β outside {0, 1}, TT: OpenBLAS.
         #expect(!routes(false, true, 32, 64, 64))
         #expect(!routes(false, false, 1024, 64, 64, alpha: 0.5))
