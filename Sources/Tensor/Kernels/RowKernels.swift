@@ -17,7 +17,7 @@ func expShifted(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n
     var i = 0
     let sh = Vec8(repeating: shift)
     while i + 8 <= n { let e = vexp(load8(x + i) - sh); store8(e, y + i); s += e; i += 8 }
-    var total = s.sum()
+    var total = horizontalSum(s)
     if i < n {
         let tail = n - i
         let e = vexp(loadPartial(x + i, tail) - sh)
@@ -33,7 +33,7 @@ func sumExpShifted(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
     var i = 0
     let sh = Vec8(repeating: shift)
     while i + 8 <= n { s += vexp(load8(x + i) - sh); i += 8 }
-    var total = s.sum()
+    var total = horizontalSum(s)
     if i < n {
         let tail = n - i
         let e = vexp(loadPartial(x + i, tail) - sh)
@@ -47,7 +47,7 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Floa
     var s = Vec8.zero
     var i = 0
     while i + 8 <= n { s += load8(a + i) * load8(b + i); i += 8 }
-    var total = s.sum()
+    var total = horizontalSum(s)
     while i < n { total += a[i] * b[i]; i += 1 }
     return total
 }
@@ -108,11 +108,29 @@ func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float 
     } else {
         for j in full..<n { let e = fexp((x[j] - shift) * scale); x[j] = e; tailSum += e }
     }
-    let inv = Vec8(repeating: 1 / (s.sum() + tailSum))
+    let inv = Vec8(repeating: 1 / (horizontalSum(s) + tailSum))
     i = 0
     while i < full { store8(load8(x + i) * inv, x + i); i += 8 }
     if wholeTail { store8(load8(x + full) * inv, x + full) } else { for j in full..<n { x[j] *= inv[0] } }
     // The masked lanes already hold zeros up to the vector's end.
     let zeroed = wholeTail ? full + 8 : n
     if zeroTo > zeroed { (x + zeroed).update(repeating: 0, count: zeroTo - zeroed) }
+}
+
+/// In place: d[0..<n] = scale·p ∘ (d − ⟨p, d⟩), the softmax backward of one row (attention's dS
+/// from dP), where p is zero past the row's valid length (as `softmaxRowInPlace` leaves it up to
+/// `zeroTo`) and d is finite: those entries come out exactly zero, so the row needs no masking
+/// and runs in whole vectors up to n.
+@inline(__always)
+func softmaxBackwardRowInPlace(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, scale: Float) {
+    let full = n & ~7
+    var acc = Vec8.zero
+    var i = 0
+    while i < full { acc = acc.addingProduct(load8(p + i), load8(d + i)); i += 8 }
+    var dot = horizontalSum(acc)
+    for j in full..<n { dot += p[j] * d[j] }
+    let s = Vec8(repeating: dot), sc = Vec8(repeating: scale)
+    i = 0
+    while i < full { store8(sc * load8(p + i) * (load8(d + i) - s), d + i); i += 8 }
+    for j in full..<n { d[j] = scale * p[j] * (d[j] - dot) }
 }

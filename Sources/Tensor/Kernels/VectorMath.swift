@@ -6,17 +6,30 @@
 /// Only use SIMD operations checked to inline in release builds: arithmetic, comparisons with
 /// `replacing(with:where:)`, `sum()`. The standard library's `pointwiseMin/Max`, `max()` and
 /// float→int conversions compile to generic out-of-line calls (20× slower); `vmin`, `vmax`,
-/// `horizontalMax` and the exponent bit trick below replace them.
+/// `horizontalMax` and the exponent bit trick below replace them. Row kernels reduce with
+/// `horizontalSum` rather than `sum()`, which adds the lanes one after another.
 public typealias Vec8 = SIMD8<Float>
 
 @inline(__always) func vmax(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: a .< b) }
 @inline(__always) func vmin(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: b .< a) }
 
+@inline(__always) func vmax4(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: a .< b) }
+
+/// The largest lane, as a tree of vector maxima (a lane-by-lane loop is a chain of compares and
+/// branches; short rows, e.g. causal attention's, pay it once per row).
 @inline(__always)
 func horizontalMax(_ v: Vec8) -> Float {
-    var m = v[0]
-    for i in 1..<8 where v[i] > m { m = v[i] }
-    return m
+    let a = vmax4(v.lowHalf, v.highHalf)
+    let b = a.lowHalf.replacing(with: a.highHalf, where: a.lowHalf .< a.highHalf)
+    return b[0] < b[1] ? b[1] : b[0]
+}
+
+/// The sum of the lanes as a tree (3 dependent adds; `sum()` chains 7).
+@inline(__always)
+func horizontalSum(_ v: Vec8) -> Float {
+    let a = v.lowHalf + v.highHalf
+    let b = a.lowHalf + a.highHalf
+    return b[0] + b[1]
 }
 
 @inline(__always)

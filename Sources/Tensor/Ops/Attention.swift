@@ -86,13 +86,10 @@ struct AttentionKernel {
                         BLAS.sgemm(transA: false, transB: true, m: rows, n: cols, k: dh,
                                    a: gb + r0 * o.rowStride, lda: o.rowStride, b: vb, ldb: v.rowStride,
                                    c: ds, ldc: t)
-                        // dS = scale·P ∘ (dP − ⟨dP, P⟩_row), the gradient of the unscaled scores
+                        // dS = scale·P ∘ (dP − ⟨dP, P⟩_row), the gradient of the unscaled scores; P is
+                        // zero from each row's causal end to `cols`, so dS is too.
                         for i in 0..<rows {
-                            let p = pBlock + i * t, d = ds + i * t
-                            let valid = causal ? r0 + i + 1 : t
-                            let s = dot(p, d, valid)
-                            for j in 0..<valid { d[j] = scale * p[j] * (d[j] - s) }
-                            if cols > valid { (d + valid).update(repeating: 0, count: cols - valid) }
+                            softmaxBackwardRowInPlace(pBlock + i * t, ds + i * t, cols, scale: scale)
                         }
                         // dV += Pᵀ·dO, dQ += dS·K, dK += dSᵀ·Q
                         BLAS.sgemm(transA: true, transB: false, m: cols, n: dh, k: rows,

@@ -70,14 +70,14 @@ func rowStatistics(_ x: UnsafePointer<Float>, _ c: Int, eps: Float, centered: Bo
     if centered {
         var s = Vec8.zero, j = 0
         while j + 8 <= c { s += load8(x + j); j += 8 }
-        var total = s.sum()
+        var total = horizontalSum(s)
         while j < c { total += x[j]; j += 1 }
         mean = total / Float(c)
     }
     let m = Vec8(repeating: mean)
     var v = Vec8.zero, j = 0
     while j + 8 <= c { let d = load8(x + j) - m; v += d * d; j += 8 }
-    var variance = v.sum()
+    var variance = horizontalSum(v)
     while j < c { let d = x[j] - mean; variance += d * d; j += 1 }
     return (mean, 1 / (variance / Float(c) + eps).squareRoot())
 }
@@ -115,7 +115,7 @@ func normBackwardRow(x: UnsafePointer<Float>, g: UnsafePointer<Float>, _ c: Int,
         store8(load8(db + j) + gv, db + j)
         j += 8
     }
-    var sumD = sd.sum(), sumDN = sdn.sum()
+    var sumD = horizontalSum(sd), sumDN = horizontalSum(sdn)
     while j < c {
         let norm = (x[j] - mean) * rstd, dn = g[j] * w[j]
         sumD += dn; sumDN += dn * norm
