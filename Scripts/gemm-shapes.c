@@ -27,7 +27,8 @@
 //   e.g. /tmp/gemm-shapes 1024 64 84 64 4   (qs-d64: batch 16 × context 64, 4 heads)
 // (OPENBLAS_CORETYPE: Debian's OpenBLAS falls back to Prescott kernels on CPUs it does not know;
 // windtunnel sets it itself, see Sources/Tensor/BLASKernels.swift. For an AVX2 machine's kernels
-// on an AVX-512 one: OPENBLAS_CORETYPE=Haswell LIBXSMM_TARGET=hsw.) Prints one JSON object per
+// on an AVX-512 one: OPENBLAS_CORETYPE=Haswell LIBXSMM_TARGET=hsw; BLIS keeps its own choice.)
+// Benchmarks/gemm-shapes holds the committed runs and summarize.py. Prints one JSON object per
 // product. BLIS is loaded with dlopen so that its cblas_sgemm and OpenBLAS's stay apart.
 #include <cblas.h>
 #include <dlfcn.h>
