@@ -136,6 +136,11 @@ public func parallelChunks(_ n: Int, grain: Int, _ body: (_ chunk: Int, _ range:
     }
     withoutActuallyEscaping(body) { body in
         let task = UncheckedSendable(body)  // chunks write disjoint ranges; callers guarantee it
+        // The worker pool, unless this is a nested loop or another thread holds the pool.
+        if !Threads.inParallelRegion,
+           WorkerPool.forBudget(Threads.count).run(chunks: chunks, { c in task.value(c, chunkRange(c, of: chunks, n: n)) }) {
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let context = ThreadContext.current
             context.parallelDepth += 1

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -66,6 +67,50 @@ import TestSupport
         }
         #expect(results.allSatisfy { $0 == 0 })
         #endif
+    }
+
+    /// The worker pool under back-to-back loops (as a training step issues them): every chunk of
+    /// every loop runs exactly once, with its own range, and the loop returns only when all have.
+    @Test func workerPoolRunsEveryChunkOnceAcrossManyLoops() {
+        Threads.configure(2)
+        let n = 1000, loops = 3000
+        var hits = [Int32](repeating: 0, count: n)
+        hits.withUnsafeMutableBufferPointer { h in
+            let base = h.baseAddress!
+            for loop in 0..<loops {
+                parallelChunks(n, grain: 1 + loop % 300) { chunk, range in
+                    #expect(range == chunkRange(chunk, of: chunkCount(n, grain: 1 + loop % 300), n: n))
+                    for i in range { base[i] += 1 }
+                }
+            }
+        }
+        #expect(hits.allSatisfy { $0 == Int32(loops) })
+    }
+
+    /// Two threads running parallel loops at the same time (independent graphs): one gets the
+    /// pool, the other falls back; both complete with the right sums.
+    @Test func concurrentCallersBothFinish() {
+        Threads.configure(2)
+        let group = DispatchGroup()
+        nonisolated(unsafe) let sums = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        defer { sums.deallocate() }
+        for t in 0..<2 {
+            group.enter()
+            Thread {
+                var total = 0
+                let partial = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+                for _ in 0..<500 {
+                    partial[0] = 0; partial[1] = 0
+                    parallelChunks(64, grain: 8) { c, r in partial[c] = r.reduce(0, +) }
+                    total += partial[0] + partial[1]
+                }
+                partial.deallocate()
+                sums[t] = total
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(sums[0] == 500 * (63 * 64 / 2) && sums[1] == 500 * (63 * 64 / 2))
     }
 
     @Test func threadBudgetIsAtLeastOne() {
