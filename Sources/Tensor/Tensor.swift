@@ -2,7 +2,8 @@
 ///
 /// WindTunnel's numeric core: Float32 row-major tensors with copy-on-write storage, the ops a GPT
 /// needs (each with a hand-written backward), a reverse-mode autograd tape, OpenBLAS `sgemm` for
-/// every matrix product, a caching allocator, the process thread budget and a monotonic clock.
+/// every large matrix product (libxsmm for the small ones it measured faster: SmallGEMM.swift), a
+/// caching allocator, the process thread budget with its worker pool, and a monotonic clock.
 ///
 /// The API follows PyTorch's habits: `Tensor` is a reference type with `.grad`, `requiresGrad`
 /// and `backward()`; ops are methods or free functions (`matmul`, `softmax`, `crossEntropy`,
