@@ -118,8 +118,10 @@ public struct ThreadsError: Error, CustomStringConvertible {
 }
 
 /// Splits `0..<n` into at most `Threads.count` contiguous chunks of at least `grain` items and runs
-/// `body` on each, in parallel when there is more than one chunk. Chunk bounds depend only on `n`,
-/// `grain` and the thread count, so per-chunk partial results combine deterministically.
+/// `body` on each, in parallel when there is more than one chunk (on the `WorkerPool`; nested
+/// loops and a second thread's loops while the pool is busy go to `concurrentPerform`). Chunk
+/// bounds depend only on `n`, `grain` and the thread count, so per-chunk partial results combine
+/// deterministically, whichever thread runs a chunk.
 @inline(__always)
 public func parallelFor(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     parallelChunks(n, grain: grain) { _, r in body(r) }
