@@ -39,7 +39,7 @@ let smallGEMMTargets: [Target] = []
 
 let package = Package(
     name: "WindTunnel",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization (Atomic, Mutex: the worker pool) needs macOS 15
     products: [
         .executable(name: "windtunnel", targets: ["windtunnel"]),
         .library(name: "Tensor", targets: ["Tensor"]),

@@ -11,7 +11,7 @@ let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathCompon
 
 let package = Package(
     name: "WindTunnelBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // as the root package (its worker pool uses Synchronization)
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
