@@ -69,21 +69,3 @@ public final class AdamW {
         }
     }
 }
-
-@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> Vec8 {
-    UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
-}
-
-@inline(__always) private func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
-}
-
-@inline(__always) private func loadPartial(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> Vec8 {
-    var v = Vec8(repeating: 0)
-    for l in 0..<lanes { v[l] = p[l] }
-    return v
-}
-
-@inline(__always) private func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-    for l in 0..<lanes { p[l] = v[l] }
-}

@@ -32,26 +32,29 @@ func horizontalSum(_ v: Vec8) -> Float {
     return b[0] + b[1]
 }
 
-@inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> Vec8 {
+// The 8-lane load/store helpers are public and inlinable so that kernels in other modules
+// (AdamW in NN) use these rather than copies of them.
+
+@inlinable @inline(__always)
+public func load8(_ p: UnsafePointer<Float>) -> Vec8 {
     UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
 }
 
-@inline(__always)
-func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
+@inlinable @inline(__always)
+public func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
 }
 
 /// Loads `n < 8` floats into the low lanes (rest `fill`), for loop tails.
-@inline(__always)
-func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> Vec8 {
+@inlinable @inline(__always)
+public func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> Vec8 {
     var v = Vec8(repeating: fill)
     for i in 0..<n { v[i] = p[i] }
     return v
 }
 
-@inline(__always)
-func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+@inlinable @inline(__always)
+public func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
     for i in 0..<n { p[i] = v[i] }
 }
 
