@@ -106,11 +106,10 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// One pool per thread budget (tests change the budget; a process normally sets it once).
-    nonisolated(unsafe) private static var pools: [Int: WorkerPool] = [:]
-    private static let poolsLock = Mutex(())
+    private static let pools = Mutex<[Int: WorkerPool]>([:])
 
     static func forBudget(_ threads: Int) -> WorkerPool {
-        poolsLock.withLock { _ in
+        pools.withLock { pools in
             if let pool = pools[threads] { return pool }
             let pool = WorkerPool(workers: threads - 1)
             pools[threads] = pool
