@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables from Scripts/gemm-shapes.c's JSON lines in this folder (ISA-CONFIG.jsonl):
 per config and product class, OpenBLAS's and libxsmm's GFLOP/s (min–max over the class's
-products) and libxsmm's speedup range, and which products the rule in
-Sources/Tensor/SmallGEMM.swift sends to libxsmm (mirrored here; the tests pin the Swift rule).
+products) and libxsmm's speedup range: the measurements the rule in
+Sources/Tensor/SmallGEMM.swift was read from (the rule itself lives there only; its tests pin it).
 
     python3 Benchmarks/gemm-shapes/summarize.py [avx512|avx2]
 """
@@ -10,23 +10,6 @@ import glob, json, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["qs-d16", "qs-d24", "qs-d32", "qs-d48", "qs-d64", "d128", "d256", "d512", "tiny", "small", "medium"]
-
-
-def routes(p, bits):
-    m, n, k, ta, tb = p["m"], p["n"], p["k"], p["ta"], p["tb"]
-    if ta and tb:
-        return False
-    if bits >= 512:
-        if ta:
-            return k <= 1024 and m <= 512 and 12 <= n <= 256 and (k >= 256 or m * n <= 8192)
-        if tb:
-            return (m >= 256 or (m >= 64 and n * k <= 8192)) and n <= 256 and k <= 1024
-        return (n <= 256 and k <= 1024) or (n <= 512 and k <= 256)
-    if ta:
-        return 256 <= k <= 1024 and m * n <= 4096 and n >= 12
-    if tb and m < 64:
-        return False
-    return n <= 128 and k <= 256
 
 
 def klass(p):
@@ -42,10 +25,9 @@ def rng(xs, fmt):
 
 def main():
     isa = sys.argv[1] if len(sys.argv) > 1 else "avx512"
-    bits = 512 if isa == "avx512" else 256
     files = {os.path.basename(f)[len(isa) + 1:-len(".jsonl")]: f for f in glob.glob(os.path.join(HERE, f"{isa}-*.jsonl"))}
-    print(f"| config | products | OpenBLAS GFLOP/s | libxsmm GFLOP/s | libxsmm / OpenBLAS | routed to libxsmm |")
-    print("|---|---|---|---|---|---|")
+    print("| config | products | OpenBLAS GFLOP/s | libxsmm GFLOP/s | libxsmm / OpenBLAS |")
+    print("|---|---|---|---|---|")
     for config in [c for c in ORDER if c in files]:
         rows = [json.loads(l) for l in open(files[config]) if l.strip()]
         for cls in ["forward X·Wᵀ", "dX = dY·W", "dW = dYᵀ·X", "attention heads"]:
@@ -53,11 +35,8 @@ def main():
             if not ps:
                 continue
             ratios = [p["libxsmm_gflops"] / p["openblas_gflops"] for p in ps]
-            taken = sum(routes(p, bits) for p in ps)
-            won = [r for p, r in zip(ps, ratios) if routes(p, bits)]
             print(f"| {config} | {cls} ({len(ps)}) | {rng([p['openblas_gflops'] for p in ps], '{:.0f}')} | "
-                  f"{rng([p['libxsmm_gflops'] for p in ps], '{:.0f}')} | {rng(ratios, '{:.2f}')} | "
-                  f"{taken} of {len(ps)}" + (f" ({rng(won, '{:.2f}')}×)" if won else "") + " |")
+                  f"{rng([p['libxsmm_gflops'] for p in ps], '{:.0f}')} | {rng(ratios, '{:.2f}')} |")
 
 
 main()

@@ -6,9 +6,9 @@ import Foundation
 /// The small-product path: libxsmm's JIT kernels (no packing, no β pass) for the products of a
 /// training step where `Scripts/gemm-shapes.c` measured them faster than OpenBLAS on one thread
 /// (alternating, median of 15, each result checked against OpenBLAS first; the measurements are
-/// in Benchmarks/gemm-shapes, and `summarize.py` there tabulates them against this rule). libxsmm 1.17 has no kernel for a transposed row-major B, so an NT product
-/// (a linear layer's forward X·Wᵀ, attention's Q·Kᵀ) copies B transposed into per-thread scratch
-/// first; the measurement includes that copy.
+/// in Benchmarks/gemm-shapes, tabulated by `summarize.py` there). libxsmm 1.17 has no kernel for
+/// a transposed row-major B, so an NT product (a linear layer's forward X·Wᵀ, attention's Q·Kᵀ)
+/// copies B transposed into per-thread scratch first; the measurement includes that copy.
 ///
 /// Which products win depends on the vector width, so there is one rule per width (libxsmm's
 /// code generation follows the CPU, or LIBXSMM_TARGET):

@@ -249,8 +249,8 @@ public enum MoEFit {
     }
 
     /// What the Chinchilla MoE fit cannot pin down on these rows: a power term needs at least
-    /// three distinct values of its variable (values within 10% count once) (with two, A·N^−α trades off freely against E), and
-    /// a parameter that overflowed marks a term the fit pushed to a degenerate limit.
+    /// three distinct values of its variable (with two, A·N^−α trades off freely against E), and a
+    /// parameter that overflowed marks a term the fit pushed to a degenerate limit.
     static func chinchillaMoEWarnings(_ rows: MoERows, point: ChinchillaMoEParameters) -> [String] {
         var warnings: [String] = []
         for (variable, values, term) in [("N_active", rows.nActive, "A/N_active^alpha"), ("D", rows.d, "B/D^beta")] {
