@@ -123,14 +123,9 @@ func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float 
 /// and runs in whole vectors up to n.
 @inline(__always)
 func softmaxBackwardRowInPlace(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, scale: Float) {
-    let full = n & ~7
-    var acc = Vec8.zero
+    let full = n & ~7, pd = dot(p, d, n)
+    let s = Vec8(repeating: pd), sc = Vec8(repeating: scale)
     var i = 0
-    while i < full { acc = acc.addingProduct(load8(p + i), load8(d + i)); i += 8 }
-    var dot = horizontalSum(acc)
-    for j in full..<n { dot += p[j] * d[j] }
-    let s = Vec8(repeating: dot), sc = Vec8(repeating: scale)
-    i = 0
     while i < full { store8(sc * load8(p + i) * (load8(d + i) - s), d + i); i += 8 }
-    for j in full..<n { d[j] = scale * p[j] * (d[j] - dot) }
+    for j in full..<n { d[j] = scale * p[j] * (d[j] - pd) }
 }
