@@ -8,9 +8,10 @@
 //   dX       dX = dY · W      NN  M × in  × out
 //   dW       dW = dYᵀ · X     TN  out × in × M
 // for qkv (d → 3d), the attention output (d → d), the MLP (d → 4d, 4d → d) and the logits
-// (d → V). libxsmm 1.17 has no kernel for a transposed row-major B, so its forward candidate
-// ("libxsmm_wt") first transposes W into a scratch buffer and runs the NN kernel: the timing
-// includes that transpose, as the training step pays it.
+// (d → V). The libxsmm candidate is WindTunnel's own shim (Sources/CSmallGEMM/small_gemm.c,
+// compiled in here), so what is timed is what a training step runs: the per-call kernel
+// dispatch and, for a transposed B (libxsmm 1.17 has no such kernel), the transposed copy into
+// per-thread scratch followed by the NN kernel.
 // Causal attention (context T, head dim dh = d / heads, row blocks of 64, as
 // Sources/Tensor/Ops/Attention.swift) adds per (batch, head) and block the products
 //   S = Q·Kᵀ (NT), P·V (NN), dP = dO·Vᵀ (NT), all β 0, and dV += Pᵀ·dO (TN), dQ += dS·K (NN),
@@ -22,7 +23,7 @@
 // alternative's largest relative difference from OpenBLAS's result (a wrong product is no win).
 //
 // Build and run (Debian: libopenblas-dev, libblis-dev, libxsmm-dev; not part of the build):
-//   cc -O2 -o /tmp/gemm-shapes Scripts/gemm-shapes.c -lopenblas -lxsmm -lxsmmnoblas -ldl -lpthread -lm
+//   cc -O2 -ISources/CSmallGEMM/include -o /tmp/gemm-shapes Scripts/gemm-shapes.c -lopenblas -lxsmm -lxsmmnoblas -ldl -lpthread -lm
 //   OPENBLAS_CORETYPE=SkylakeX BLIS_NUM_THREADS=1 /tmp/gemm-shapes M d [vocab [T heads]]
 //   e.g. /tmp/gemm-shapes 1024 64 84 64 4   (qs-d64: batch 16 × context 64, 4 heads)
 // (OPENBLAS_CORETYPE: Debian's OpenBLAS falls back to Prescott kernels on CPUs it does not know;
@@ -38,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "../Sources/CSmallGEMM/small_gemm.c"  // wt_small_sgemm: the libxsmm path as trained
 
 typedef void (*sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, int, int, int, float,
                          const float *, int, const float *, int, float, float *, int);
@@ -69,12 +72,9 @@ static void openblas(const product *q, const float *a, const float *b, float *c)
                 q->m, q->n, q->k, 1, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
 }
 
-// B [n × k] (row-major, ld ldb) → Bᵀ [k × n], in blocks that stay in L1.
-static void transpose(const float *b, int n, int k, int ldb, float *bt) {
-    for (int i0 = 0; i0 < n; i0 += 32)
-        for (int j0 = 0; j0 < k; j0 += 32)
-            for (int i = i0; i < i0 + 32 && i < n; i++)
-                for (int j = j0; j < j0 + 32 && j < k; j++) bt[(long)j * n + i] = b[(long)i * ldb + j];
+// The libxsmm path exactly as the training step calls it; 0 when libxsmm has no kernel.
+static int xsmm(const product *q, const float *a, const float *b, float *c) {
+    return wt_small_sgemm(q->ta, q->tb, q->m, q->n, q->k, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
 }
 
 int main(int argc, char **argv) {
@@ -114,19 +114,11 @@ int main(int argc, char **argv) {
     }
     const long big = 4L * M * 4 * d + 4L * T * T + 64;
     float *a = malloc(sizeof(float) * big), *b = malloc(sizeof(float) * big);
-    float *c = malloc(sizeof(float) * big), *bt = malloc(sizeof(float) * big);
+    float *c = malloc(sizeof(float) * big);
     for (long i = 0; i < big; i++) { a[i] = (float)((i * 7) % 13) / 13 - 0.5f; b[i] = (float)((i * 5) % 11) / 11 - 0.5f; }
 
     for (int p = 0; p < np; p++) {
         product q = ps[p];
-        float alpha = 1;
-        const int flags0 = q.beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0;
-        // libxsmm is column-major: row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ,
-        // i.e. a product of n × m × k with the operands swapped and the same transposes. A
-        // transposed B goes through a transposed copy (ld n) and the NN kernel.
-        int flags = flags0 | (q.ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0);
-        libxsmm_blasint xm = q.n, xn = q.m, xk = q.k, xlda = q.tb ? q.n : q.ldb, xldb = q.lda, xldc = q.ldc;
-        libxsmm_smmfunction xsmm = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &q.beta, &flags, NULL);
         // Every candidate must compute the same product: compare with OpenBLAS before timing.
         const long csize = (long)q.m * q.ldc;
         float *ref = malloc(sizeof(float) * csize), *c0 = malloc(sizeof(float) * csize);
@@ -134,15 +126,15 @@ int main(int argc, char **argv) {
         memcpy(ref, c0, sizeof(float) * csize);
         openblas(&q, a, b, ref);
         double err[CANDIDATES] = {0, 0, 0};
+        int have_xsmm = 1;
         for (int cand = BLIS; cand < CANDIDATES; cand++) {
             memcpy(c, c0, sizeof(float) * csize);
             if (q.beta == 0) memset(c, 0x7f, sizeof(float) * csize);  // garbage: β = 0 must overwrite
             if (cand == BLIS && blis_sgemm)
                 blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
                            q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
-            else if (cand == XSMM && xsmm) {
-                if (q.tb) transpose(b, q.n, q.k, q.ldb, bt);
-                xsmm(q.tb ? bt : b, a, c);
+            else if (cand == XSMM) {
+                if (!xsmm(&q, a, b, c)) { have_xsmm = 0; continue; }
             } else continue;
             for (long i = 0; i < q.m; i++)
                 for (long j = 0; j < q.n; j++) {
@@ -156,7 +148,7 @@ int main(int argc, char **argv) {
         double flops = 2.0 * q.m * q.n * q.k;
         int repeats = (int)(2e7 / flops) + 1;
         double samples[CANDIDATES][15];
-        int have[CANDIDATES] = {1, blis_sgemm != NULL, xsmm != NULL};
+        int have[CANDIDATES] = {1, blis_sgemm != NULL, have_xsmm};
         for (int r = 0; r < 15; r++) {
             for (int cand = 0; cand < CANDIDATES; cand++) {
                 if (!have[cand]) continue;
@@ -166,10 +158,7 @@ int main(int argc, char **argv) {
                     else if (cand == BLIS)
                         blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
                                    q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
-                    else {
-                        if (q.tb) transpose(b, q.n, q.k, q.ldb, bt);
-                        xsmm(q.tb ? bt : b, a, c);
-                    }
+                    else xsmm(&q, a, b, c);
                 }
                 samples[cand][r] = (now() - t0) / repeats;
             }

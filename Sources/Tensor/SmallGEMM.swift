@@ -13,7 +13,7 @@ import Foundation
 /// Which products win depends on the vector width, so there is one rule per width (libxsmm's
 /// code generation follows the CPU, or LIBXSMM_TARGET):
 /// - AVX-512 (SkylakeX kernels in OpenBLAS): libxsmm wins nearly every product of the sizes
-///   sweeps train — 1.2–2.9× at d 16–64 (M = 1024), 1.0–1.2× for the NN/NT products at d 128–256
+///   sweeps train — 1.1–2.4× at d 16–64 (M = 1024), 1.0–1.2× for the NN/NT products at d 128–256
 ///   (M = 4096) with output width ≤ 256 (NN: ≤ 512 over a short inner dimension), 1.0–2.3× on
 ///   attention's per-head products (head dim 12–64). It loses dW over ≥ 2048 rows (0.2–0.5×),
 ///   outputs wider than 512, TN products with an 8-wide output, and head dim 64 against 256 keys
