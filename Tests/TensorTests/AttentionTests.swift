@@ -17,7 +17,9 @@ func referenceAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool) -> 
 }
 
 @Suite struct AttentionTests {
-    @Test(arguments: [(5, true), (70, true), (70, false), (130, true)])
+    // 64 and 136: rows a whole number of vectors apart, the causal softmax's four-row path (and,
+    // at 136, a ragged last block of 8 rows).
+    @Test(arguments: [(5, true), (70, true), (70, false), (130, true), (64, true), (136, true)])
     func matchesUnfusedReference(_ c: (Int, Bool)) {
         let (t, causal) = c
         let q = randn([2, 3, t, 8], seed: 60), k = randn([2, 3, t, 8], seed: 61), v = randn([2, 3, t, 8], seed: 62)
@@ -25,7 +27,7 @@ func referenceAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool) -> 
         expectClose(fused.scalars, referenceAttention(q, k, v, causal: causal).scalars, tol: 2e-5)
     }
 
-    @Test(arguments: [3, 67])  // 67: more than one 64-row block, last block ragged
+    @Test(arguments: [3, 67, 72])  // 67: more than one 64-row block, last block ragged; 72: four-row softmax
     func gradientsBHTD(_ t: Int) {
         let q = randn([1, 2, t, 4], seed: 63), k = randn([1, 2, t, 4], seed: 64), v = randn([1, 2, t, 4], seed: 65)
         gradCheck([q, k, v], maxElements: 120) { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2]) }

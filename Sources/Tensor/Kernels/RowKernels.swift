@@ -117,6 +117,74 @@ func softmaxRowInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float 
     if zeroTo > zeroed { (x + zeroed).update(repeating: 0, count: zeroTo - zeroed) }
 }
 
+/// The masked softmax of a causal attention block, in place: row r of `x` (rows `ld` apart,
+/// `ld` ≥ cols) becomes softmax(scale·x) over its first `firstLength + r` entries and zero from
+/// there to `cols`. A row of a short context is only a few vectors long, so one row at a time is
+/// bound by the latency of its max → exp-sum → normalise chain; four rows side by side keep the
+/// FMA pipes busy. Results are bit-identical to `softmaxRowInPlace` row by row (same operations
+/// in the same order), which takes the rows left over and strides that are not whole vectors.
+func causalSoftmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, firstLength: Int, cols: Int, scale: Float) {
+    var r = 0
+    if ld % 8 == 0 {
+        while r + 4 <= rows {
+            causalSoftmaxFourRows(x + r * ld, ld: ld, firstLength: firstLength + r, cols: cols, scale: scale)
+            r += 4
+        }
+    }
+    while r < rows {
+        softmaxRowInPlace(x + r * ld, firstLength + r, scale: scale, zeroTo: cols, capacity: ld)
+        r += 1
+    }
+}
+
+/// Rows of valid lengths n, n+1, n+2, n+3, each masked in whole vectors (ld is a multiple of 8
+/// and ≥ n+3, so every loaded vector lies inside its row; lanes past a row's length are ignored).
+@inline(__always)
+private func causalSoftmaxFourRows(_ x: UnsafeMutablePointer<Float>, ld: Int, firstLength n: Int, cols: Int, scale: Float) {
+    let x0 = x, x1 = x + ld, x2 = x + 2 * ld, x3 = x + 3 * ld
+    let vectors = (n + 3 + 7) / 8
+    let n0 = SIMD8<Int32>(repeating: Int32(n)), n1 = n0 &+ 1, n2 = n0 &+ 2, n3 = n0 &+ 3
+    let negInf = Vec8(repeating: -.infinity)
+    var m0 = negInf, m1 = negInf, m2 = negInf, m3 = negInf
+    var lane = laneIndices
+    for j in 0..<vectors {
+        let o = 8 * j
+        m0 = vmax(m0, negInf.replacing(with: load8(x0 + o), where: lane .< n0))
+        m1 = vmax(m1, negInf.replacing(with: load8(x1 + o), where: lane .< n1))
+        m2 = vmax(m2, negInf.replacing(with: load8(x2 + o), where: lane .< n2))
+        m3 = vmax(m3, negInf.replacing(with: load8(x3 + o), where: lane .< n3))
+        lane &+= 8
+    }
+    let sh0 = Vec8(repeating: horizontalMax(m0)), sh1 = Vec8(repeating: horizontalMax(m1))
+    let sh2 = Vec8(repeating: horizontalMax(m2)), sh3 = Vec8(repeating: horizontalMax(m3))
+    let sc = Vec8(repeating: scale)
+    var s0 = Vec8.zero, s1 = Vec8.zero, s2 = Vec8.zero, s3 = Vec8.zero
+    lane = laneIndices
+    for j in 0..<vectors {
+        let o = 8 * j
+        let e0 = Vec8.zero.replacing(with: vexp((load8(x0 + o) - sh0) * sc), where: lane .< n0)
+        let e1 = Vec8.zero.replacing(with: vexp((load8(x1 + o) - sh1) * sc), where: lane .< n1)
+        let e2 = Vec8.zero.replacing(with: vexp((load8(x2 + o) - sh2) * sc), where: lane .< n2)
+        let e3 = Vec8.zero.replacing(with: vexp((load8(x3 + o) - sh3) * sc), where: lane .< n3)
+        store8(e0, x0 + o); store8(e1, x1 + o); store8(e2, x2 + o); store8(e3, x3 + o)
+        s0 += e0; s1 += e1; s2 += e2; s3 += e3
+        lane &+= 8
+    }
+    let inv0 = Vec8(repeating: 1 / horizontalSum(s0)), inv1 = Vec8(repeating: 1 / horizontalSum(s1))
+    let inv2 = Vec8(repeating: 1 / horizontalSum(s2)), inv3 = Vec8(repeating: 1 / horizontalSum(s3))
+    for j in 0..<vectors {
+        let o = 8 * j
+        store8(load8(x0 + o) * inv0, x0 + o); store8(load8(x1 + o) * inv1, x1 + o)
+        store8(load8(x2 + o) * inv2, x2 + o); store8(load8(x3 + o) * inv3, x3 + o)
+    }
+    let end = 8 * vectors
+    if cols > end {
+        let count = cols - end
+        (x0 + end).update(repeating: 0, count: count); (x1 + end).update(repeating: 0, count: count)
+        (x2 + end).update(repeating: 0, count: count); (x3 + end).update(repeating: 0, count: count)
+    }
+}
+
 /// In place: d[0..<n] = scale·p ∘ (d − ⟨p, d⟩), the softmax backward of one row (attention's dS
 /// from dP), where p is zero past the row's valid length (as `softmaxRowInPlace` leaves it up to
 /// `zeroTo`) and d is finite: those entries come out exactly zero, so the row needs no masking

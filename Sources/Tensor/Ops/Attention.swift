@@ -51,8 +51,10 @@ struct AttentionKernel {
                         BLAS.sgemm(transA: false, transB: true, m: r1 - r0, n: cols, k: dh,
                                    a: qb + r0 * q.rowStride, lda: q.rowStride, b: kb, ldb: k.rowStride,
                                    c: pb + r0 * t, ldc: t)
-                        for i in r0..<r1 {
-                            softmaxRowInPlace(pb + i * t, causal ? i + 1 : t, scale: scale, zeroTo: cols, capacity: t)
+                        if causal {
+                            causalSoftmaxRows(pb + r0 * t, rows: r1 - r0, ld: t, firstLength: r0 + 1, cols: cols, scale: scale)
+                        } else {
+                            for i in r0..<r1 { softmaxRowInPlace(pb + i * t, t, scale: scale, zeroTo: t, capacity: t) }
                         }
                         BLAS.sgemm(transA: false, transB: false, m: r1 - r0, n: dh, k: cols,
                                    a: pb + r0 * t, lda: t, b: vb, ldb: v.rowStride,
