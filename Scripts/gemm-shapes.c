@@ -1,4 +1,4 @@
-// The matrix products of one training step, timed in OpenBLAS, BLIS and libxsmm side by side
+// The matrix products of one training step, timed in OpenBLAS, BLIS, libxsmm and oneDNN side by side
 // (issue 13: is there a small-GEMM path that beats OpenBLAS at the sizes sweeps train?). Its
 // output is where the rule in Sources/Tensor/SmallGEMM.swift comes from.
 //
@@ -22,15 +22,17 @@
 // alternating round by round; the median of 15 rounds is reported in GFLOP/s, with each
 // alternative's largest relative difference from OpenBLAS's result (a wrong product is no win).
 //
-// Build and run (Debian: libopenblas-dev, libblis-dev, libxsmm-dev; not part of the build):
+// oneDNN's dnnl_sgemm (Debian libdnnl-dev: JIT-generated GEMM kernels, row-major) is the fourth.
+// Build and run (Debian: libopenblas-dev, libblis-dev, libxsmm-dev, libdnnl-dev; not part of the build):
 //   cc -O2 -ISources/CSmallGEMM/include -o /tmp/gemm-shapes Scripts/gemm-shapes.c -lopenblas -lxsmm -lxsmmnoblas -ldl -lpthread -lm
 //   OPENBLAS_CORETYPE=SkylakeX BLIS_NUM_THREADS=1 /tmp/gemm-shapes M d [vocab [T heads]]
 //   e.g. /tmp/gemm-shapes 1024 64 84 64 4   (qs-d64: batch 16 × context 64, 4 heads)
 // (OPENBLAS_CORETYPE: Debian's OpenBLAS falls back to Prescott kernels on CPUs it does not know;
 // windtunnel sets it itself, see Sources/Tensor/BLASKernels.swift. For an AVX2 machine's kernels
-// on an AVX-512 one: OPENBLAS_CORETYPE=Haswell LIBXSMM_TARGET=hsw; BLIS keeps its own choice.)
+// on an AVX-512 one: OPENBLAS_CORETYPE=Haswell LIBXSMM_TARGET=hsw ONEDNN_MAX_CPU_ISA=AVX2; BLIS keeps its own choice.)
 // Benchmarks/gemm-shapes holds the committed runs and summarize.py. Prints one JSON object per
-// product. BLIS is loaded with dlopen so that its cblas_sgemm and OpenBLAS's stay apart.
+// product. BLIS is loaded with dlopen so that its cblas_sgemm and OpenBLAS's stay apart; oneDNN
+// too, so the benchmark builds without it (its OpenMP runtime is held to one thread).
 #include <cblas.h>
 #include <dlfcn.h>
 #include <libxsmm.h>
@@ -42,6 +44,8 @@
 
 #include "../Sources/CSmallGEMM/small_gemm.c"  // wt_small_sgemm: the libxsmm path as trained
 
+typedef int (*dnnl_sgemm_fn)(char, char, long, long, long, float, const float *, long, const float *, long,
+                             float, float *, long);
 typedef void (*sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, int, int, int, float,
                          const float *, int, const float *, int, float, float *, int);
 extern void openblas_set_num_threads(int);
@@ -64,17 +68,32 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-enum { OPENBLAS, BLIS, XSMM, CANDIDATES };
-static const char *names[CANDIDATES] = {"openblas", "blis", "libxsmm"};
+enum { OPENBLAS, BLIS, XSMM, DNNL, CANDIDATES };
+static const char *names[CANDIDATES] = {"openblas", "blis", "libxsmm", "onednn"};
+static sgemm_fn blis_sgemm;
+static dnnl_sgemm_fn dnnl_sgemm;
 
 static void openblas(const product *q, const float *a, const float *b, float *c) {
     cblas_sgemm(CblasRowMajor, q->ta ? CblasTrans : CblasNoTrans, q->tb ? CblasTrans : CblasNoTrans,
                 q->m, q->n, q->k, 1, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
 }
 
-// The libxsmm path exactly as the training step calls it; 0 when libxsmm has no kernel.
-static int xsmm(const product *q, const float *a, const float *b, float *c) {
-    return wt_small_sgemm(q->ta, q->tb, q->m, q->n, q->k, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
+// One product in candidate `cand`; 0 when that candidate is missing or has no kernel for it. The
+// libxsmm path is exactly the one the training step calls.
+static int run(int cand, const product *q, const float *a, const float *b, float *c) {
+    switch (cand) {
+    case OPENBLAS: openblas(q, a, b, c); return 1;
+    case BLIS:
+        if (!blis_sgemm) return 0;
+        blis_sgemm(CblasRowMajor, q->ta ? CblasTrans : CblasNoTrans, q->tb ? CblasTrans : CblasNoTrans,
+                   q->m, q->n, q->k, 1, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
+        return 1;
+    case XSMM: return wt_small_sgemm(q->ta, q->tb, q->m, q->n, q->k, a, q->lda, b, q->ldb, q->beta, c, q->ldc);
+    case DNNL:
+        return dnnl_sgemm && dnnl_sgemm(q->ta ? 'T' : 'N', q->tb ? 'T' : 'N', q->m, q->n, q->k, 1, a, q->lda,
+                                        b, q->ldb, q->beta, c, q->ldc) == 0;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -83,8 +102,13 @@ int main(int argc, char **argv) {
     const int T = argc > 5 ? atoi(argv[4]) : 0, H = argc > 5 ? atoi(argv[5]) : 0;
     openblas_set_num_threads(1);
     void *blis = dlopen("libblis.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-    sgemm_fn blis_sgemm = blis ? (sgemm_fn)dlsym(blis, "cblas_sgemm") : NULL;
+    blis_sgemm = blis ? (sgemm_fn)dlsym(blis, "cblas_sgemm") : NULL;
     if (!blis_sgemm) fprintf(stderr, "BLIS not found (libblis.so.4 with cblas_sgemm): skipped\n");
+    void *dnnl = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+    dnnl_sgemm = dnnl ? (dnnl_sgemm_fn)dlsym(dnnl, "dnnl_sgemm") : NULL;
+    void (*omp_threads)(int) = dnnl ? (void (*)(int))dlsym(dnnl, "omp_set_num_threads") : NULL;
+    if (omp_threads) omp_threads(1);
+    if (!dnnl_sgemm) fprintf(stderr, "oneDNN not found (libdnnl.so.2 with dnnl_sgemm): skipped\n");
     libxsmm_init();
 
     const struct { const char *name; int in, out; } layers[] = {
@@ -125,17 +149,12 @@ int main(int argc, char **argv) {
         for (long i = 0; i < csize; i++) c0[i] = (float)((i * 3) % 7) / 7;
         memcpy(ref, c0, sizeof(float) * csize);
         openblas(&q, a, b, ref);
-        double err[CANDIDATES] = {0, 0, 0};
-        int have_xsmm = 1;
+        double err[CANDIDATES] = {0};
+        int have[CANDIDATES] = {1};
         for (int cand = BLIS; cand < CANDIDATES; cand++) {
             memcpy(c, c0, sizeof(float) * csize);
             if (q.beta == 0) memset(c, 0x7f, sizeof(float) * csize);  // garbage: β = 0 must overwrite
-            if (cand == BLIS && blis_sgemm)
-                blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                           q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
-            else if (cand == XSMM) {
-                if (!xsmm(&q, a, b, c)) { have_xsmm = 0; continue; }
-            } else continue;
+            if (!(have[cand] = run(cand, &q, a, b, c))) continue;
             for (long i = 0; i < q.m; i++)
                 for (long j = 0; j < q.n; j++) {
                     const long at = i * q.ldc + j;
@@ -148,18 +167,11 @@ int main(int argc, char **argv) {
         double flops = 2.0 * q.m * q.n * q.k;
         int repeats = (int)(2e7 / flops) + 1;
         double samples[CANDIDATES][15];
-        int have[CANDIDATES] = {1, blis_sgemm != NULL, have_xsmm};
         for (int r = 0; r < 15; r++) {
             for (int cand = 0; cand < CANDIDATES; cand++) {
                 if (!have[cand]) continue;
                 double t0 = now();
-                for (int i = 0; i < repeats; i++) {
-                    if (cand == OPENBLAS) openblas(&q, a, b, c);
-                    else if (cand == BLIS)
-                        blis_sgemm(CblasRowMajor, q.ta ? CblasTrans : CblasNoTrans, q.tb ? CblasTrans : CblasNoTrans,
-                                   q.m, q.n, q.k, 1, a, q.lda, b, q.ldb, q.beta, c, q.ldc);
-                    else xsmm(&q, a, b, c);
-                }
+                for (int i = 0; i < repeats; i++) run(cand, &q, a, b, c);
                 samples[cand][r] = (now() - t0) / repeats;
             }
         }

@@ -3,6 +3,8 @@
 per config and product class, OpenBLAS's and libxsmm's GFLOP/s (min–max over the class's
 products) and libxsmm's speedup range: the measurements the rule in
 Sources/Tensor/SmallGEMM.swift was read from (the rule itself lives there only; its tests pin it).
+Where a file has oneDNN's figures, the last column is oneDNN against the faster of the two
+(the question whether adding it would pay).
 
     python3 Benchmarks/gemm-shapes/summarize.py [avx512|avx2]
 """
@@ -26,8 +28,8 @@ def rng(xs, fmt):
 def main():
     isa = sys.argv[1] if len(sys.argv) > 1 else "avx512"
     files = {os.path.basename(f)[len(isa) + 1:-len(".jsonl")]: f for f in glob.glob(os.path.join(HERE, f"{isa}-*.jsonl"))}
-    print("| config | products | OpenBLAS GFLOP/s | libxsmm GFLOP/s | libxsmm / OpenBLAS |")
-    print("|---|---|---|---|---|")
+    print("| config | products | OpenBLAS GFLOP/s | libxsmm GFLOP/s | libxsmm / OpenBLAS | oneDNN / faster of both |")
+    print("|---|---|---|---|---|---|")
     for config in [c for c in ORDER if c in files]:
         rows = [json.loads(l) for l in open(files[config]) if l.strip()]
         for cls in ["forward X·Wᵀ", "dX = dY·W", "dW = dYᵀ·X", "attention heads"]:
@@ -35,8 +37,11 @@ def main():
             if not ps:
                 continue
             ratios = [p["libxsmm_gflops"] / p["openblas_gflops"] for p in ps]
+            onednn = [p["onednn_gflops"] / max(p["openblas_gflops"], p["libxsmm_gflops"])
+                      for p in ps if p.get("onednn_gflops")]
             print(f"| {config} | {cls} ({len(ps)}) | {rng([p['openblas_gflops'] for p in ps], '{:.0f}')} | "
-                  f"{rng([p['libxsmm_gflops'] for p in ps], '{:.0f}')} | {rng(ratios, '{:.2f}')} |")
+                  f"{rng([p['libxsmm_gflops'] for p in ps], '{:.0f}')} | {rng(ratios, '{:.2f}')} | "
+                  f"{rng(onednn, '{:.2f}') if onednn else '—'} |")
 
 
 main()
