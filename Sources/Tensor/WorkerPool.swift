@@ -3,7 +3,7 @@ import Synchronization
 
 /// The threads `parallelChunks` runs on when a process uses more than one: `Threads.count − 1`
 /// workers plus the calling thread, each taking chunks off a shared counter. Between loops a
-/// worker spins for a short while (≈ 50 µs) before it sleeps, because a training step issues its
+/// worker spins for a while (≈ 0.7 ms, `spinIterations`) before it sleeps, because a training step issues its
 /// parallel loops back to back: waking a sleeping thread per loop (as
 /// `DispatchQueue.concurrentPerform` does) cost a 2-thread d 48 run more than the loops saved
 /// (Experiments/sweep-parallelism). OpenMP's runtimes, PyTorch's among them, spin the same way.
@@ -25,7 +25,12 @@ final class WorkerPool: @unchecked Sendable {
     /// Held by the thread running a loop: a second caller (another thread's graph) falls back.
     private var busy = pthread_mutex_t()
 
-    static let spinIterations = 1 << 15
+    /// 2^20 loads of the ticket ≈ 0.7 ms on the 2-vCPU VM of README "Performance". Spinning that
+    /// long (rather than 2^15 ≈ 22 µs) keeps the worker awake across a step's sequential stretches;
+    /// waking it through the condition variable cost the calling thread 4.4% of a 2-thread tiny
+    /// step and delayed the worker's first chunk. 2-thread tokens/s, median of 7 alternating
+    /// rounds, 2^20 against 2^15: tiny 1.23×, qs-d48 1.14×, small 1.09× (2^22: 1.12×, 1.12×, 1.05×).
+    static let spinIterations = 1 << 20
 
     init(workers: Int) {
         pthread_mutex_init(&mutex, nil)
