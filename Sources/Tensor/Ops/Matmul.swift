@@ -39,12 +39,9 @@ extension Tensor {
         }
         let rows = x.count / Swift.max(inFeatures, 1)
         let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outFeatures])
-        if let bias {
-            for r in 0..<rows { (out.data + r * outFeatures).update(from: bias.data, count: outFeatures) }
-        }
         BLAS.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures,
-                   beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+                   c: out.data, ldc: outFeatures, rowBias: bias?.data)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return out.recording("linear", inputs) { _, g in
             if x.requiresGrad {  // dx = g·W
