@@ -106,4 +106,32 @@ import Testing
             #expect(worst < 2e-6, "transA \(transA) \(m)×\(n)×\(k) β \(beta): worst relative error \(worst)")
         }
     }
+
+    /// A linear layer's forward with `rowBias`: every row of C starts as the bias, whichever way a
+    /// 2-thread product is split (rows of a tall one, columns of a wide one) and when k = 0.
+    @Test(arguments: [(1024, 96, 64), (40, 2048, 64), (7, 5, 0)])
+    func rowBiasSeedsEveryBlock(_ c: (m: Int, n: Int, k: Int)) {
+        let (m, n, k) = c
+        Threads.configure(2)
+        var rng = SystemRandomNumberGenerator()
+        let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let w = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let bias = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+        var out = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+            out.withUnsafeMutableBufferPointer { cp in
+                BLAS.sgemm(transA: false, transB: true, m: m, n: n, k: k, a: ap.baseAddress!, lda: max(k, 1),
+                           b: wp.baseAddress!, ldb: max(k, 1), c: cp.baseAddress!, ldc: n, rowBias: bp.baseAddress!)
+            }
+        } } }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = Double(bias[j]), scale = abs(s)
+                for p in 0..<k { let t = Double(a[i * k + p]) * Double(w[j * k + p]); s += t; scale += abs(t) }
+                worst = max(worst, abs(Double(out[i * n + j]) - s) / scale)
+            }
+        }
+        #expect(worst < 2e-6, "\(m)×\(n)×\(k): worst relative error \(worst)")
+    }
 }
