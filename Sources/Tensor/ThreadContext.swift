@@ -10,6 +10,15 @@ final class ThreadContext {
     /// > 0 while this thread runs a chunk of a parallel loop (nested loops then run serially).
     var parallelDepth = 0
 
+    /// Runs one chunk of a parallel loop on the current thread, marked as inside a parallel region.
+    @inline(__always)
+    static func runChunk(_ body: () -> Void) {
+        let context = current
+        context.parallelDepth += 1
+        body()
+        context.parallelDepth -= 1
+    }
+
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { raw in

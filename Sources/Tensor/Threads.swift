@@ -144,10 +144,7 @@ public func parallelChunks(_ n: Int, grain: Int, _ body: (_ chunk: Int, _ range:
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let context = ThreadContext.current
-            context.parallelDepth += 1
-            task.value(c, chunkRange(c, of: chunks, n: n))
-            context.parallelDepth -= 1
+            ThreadContext.runChunk { task.value(c, chunkRange(c, of: chunks, n: n)) }
         }
     }
 }

@@ -77,10 +77,7 @@ final class WorkerPool: @unchecked Sendable {
             let t = ticket.load(ordering: .acquiring)
             guard t >> 32 == g, t & 0xFFFF_FFFF < chunks else { return }
             guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
-            let context = ThreadContext.current
-            context.parallelDepth += 1
-            body!(t & 0xFFFF_FFFF)
-            context.parallelDepth -= 1
+            ThreadContext.runChunk { body!(t & 0xFFFF_FFFF) }
             pending.subtract(1, ordering: .releasing)
         }
     }
