@@ -1,6 +1,7 @@
 #include "CSmallGEMM.h"
 #include <immintrin.h>
 #include <libxsmm.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 // libxsmm is column-major. A row-major C (m × n) is the column-major Cᵀ (n × m), and
@@ -9,9 +10,13 @@
 // libxsmm caches the generated kernel per shape; a dispatch is a hash lookup.
 
 // Per-thread scratch for a transposed B, grown on demand and kept (a training step repeats its
-// shapes, so it stops growing after the first step).
+// shapes, so it stops growing after the first step). The key frees it when its thread exits
+// (Dispatch's threads come and go; the worker pool's and the main thread live as long as the process).
 static __thread float *scratch;
 static __thread size_t scratch_count;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_key_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
 
 // One 8 × 8 tile: rows b[0..7] (ldb apart) → columns of bt (ldt apart), with AVX shuffles (the
 // function is only reached where libxsmm runs AVX2 or better code, see wt_small_gemm_vector_bits).
@@ -64,6 +69,8 @@ int wt_small_sgemm(int transA, int transB, int m, int n, int k,
             if (!grown) return 0;
             scratch = grown;
             scratch_count = need;
+            pthread_once(&scratch_key_once, make_scratch_key);
+            pthread_setspecific(scratch_key, grown);
         }
         transpose_into(b, n, k, ldb, scratch);
         b = scratch;
