@@ -3,8 +3,8 @@ import Synchronization
 
 /// The threads `parallelChunks` runs on when a process uses more than one: `Threads.count − 1`
 /// workers plus the calling thread, each taking chunks off a shared counter. Between loops a
-/// worker spins for a while (≈ 0.7 ms, `spinIterations`) before it sleeps, because a training step issues its
-/// parallel loops back to back: waking a sleeping thread per loop (as
+/// worker spins for a while (≈ 0.7 ms, `spinIterations`) before it sleeps, because a training
+/// step issues its parallel loops back to back: waking a sleeping thread per loop (as
 /// `DispatchQueue.concurrentPerform` does) cost a 2-thread d 48 run more than the loops saved
 /// (Experiments/sweep-parallelism). OpenMP's runtimes, PyTorch's among them, spin the same way.
 /// Single-threaded processes (sweeps run one per core) never start it.

@@ -4,8 +4,8 @@ import Foundation
 /// and O = PV, with every product a BLAS call on strided views (no head split/merge copies). The
 /// scale lives in the softmax and in dS, so every product has α = 1 and can take the small-GEMM
 /// path (SmallGEMM.swift). Causal attention works in row blocks: block [r0, r1) only multiplies
-/// against keys 0..<r1, so the upper triangle beyond the diagonal block is never computed. Forward saves P (B·H·T·T floats);
-/// backward reuses it.
+/// against keys 0..<r1, so the upper triangle beyond the diagonal block is never computed.
+/// Forward saves P (B·H·T·T floats); backward reuses it.
 
 /// Where element (b, h, t, d) of a Q/K/V/O operand lives: base + b·batch + h·head + t·row + d.
 struct HeadLayout {
